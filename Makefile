@@ -1,0 +1,192 @@
+# vakt: on-call call and SMS routing daemon.  GNU make.
+#
+#   make          build build/vaktd and build/vaktctl
+#   make run      install missing packages, build, create the demo
+#                 database and run vaktd in the foreground
+#   make check    install missing packages, build with -Werror and run
+#                 every test, then the unit tests again under ASan+UBSan
+#   make install  PREFIX, DESTDIR, SYSCONFDIR honoured
+#   make deps     install the Debian packages listed below (as root)
+
+# The one list of Debian 12 packages vakt needs to build and test.
+DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
+	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
+	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
+	libcriterion-dev libxml2-dev python3 python3-twilio
+# Only for `make bench` and the report screenshot.
+DEB_BENCH_PACKAGES = wrk chromium
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+PKG_CONFIG ?= pkg-config
+UNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
+BUILD ?= build
+PKGS = libevent libcurl sqlite3 libconfig libcrypto jansson libsystemd
+
+VAKT_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wconversion \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef \
+	-Wcast-qual
+# Criterion's macros trip -Wpedantic and -Wconversion; tests keep the rest.
+VAKT_TEST_WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wundef
+VAKT_CFLAGS = -std=c17 -g -O2 -D_DEFAULT_SOURCE -Iinclude \
+	-DVAKT_VERSION='"$(VERSION)"'
+VERSION = $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+ifdef WERROR
+VAKT_WERROR = -Werror
+endif
+ifdef SANITIZE
+VAKT_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_PKGS = criterion libxml-2.0
+CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+TEST_PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS = $(VAKT_CFLAGS) $(VAKT_WARN) $(VAKT_WERROR) $(VAKT_SAN) \
+	$(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+TEST_CFLAGS = $(VAKT_CFLAGS) $(VAKT_TEST_WARN) $(VAKT_WERROR) $(VAKT_SAN) \
+	-Itests $(PKG_CFLAGS) $(TEST_PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(VAKT_SAN) $(LDFLAGS)
+VAKT_LIBS = $(PKG_LIBS) -lm
+
+# Every module but the two mains goes into libvakt.a.
+CORE = $(filter-out main vaktctl,$(basename $(notdir $(wildcard daemon/*.c))))
+LIB = $(BUILD)/libvakt.a
+UNIT_SRC = $(wildcard tests/unit/*.c)
+IT_SRC = $(wildcard tests/it/*.c) $(wildcard tests/fake/*.c)
+BENCH_SRC = $(wildcard bench/*.c)
+TEST_HELPERS = $(BUILD)/tests/helpers.o
+
+.PHONY: all check tests lint format install uninstall run deps bench-deps \
+	bench clean hdrcheck
+
+all: $(BUILD)/vaktd $(BUILD)/vaktctl
+
+$(BUILD)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c $< -o $@
+
+$(LIB): $(CORE:%=$(BUILD)/daemon/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/vaktd: $(BUILD)/daemon/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
+
+$(BUILD)/vaktctl: $(BUILD)/daemon/vaktctl.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
+
+$(BUILD)/tests/unit/run: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
+
+$(BUILD)/tests/it/run: $(IT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
+
+tests: all $(BUILD)/tests/unit/run $(BUILD)/tests/it/run
+
+# Criterion forks each test; --jobs 2 matches the 2-core CI machine.
+# The integration tests find the binaries through VAKT_BUILD.
+check: deps
+	$(MAKE) WERROR=1 tests
+	$(BUILD)/tests/unit/run --jobs 2
+	VAKT_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/it/run --jobs 2
+	$(MAKE) WERROR=1 SANITIZE=1 BUILD=$(BUILD)/asan \
+	    $(BUILD)/asan/tests/unit/run
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(BUILD)/asan/tests/unit/run --jobs 2
+
+# The demo: config/vakt.conf as it is, with a database next to it
+# filled from config/demo.csv the first time.
+run: deps all
+	@test -e config/vakt.db || \
+	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv
+	@sed -n 's/^#demo: \{0,1\}//p' config/demo.csv
+	exec $(BUILD)/vaktd -c config/vakt.conf
+
+# Install whichever listed packages are missing: apt-get as root,
+# otherwise print the exact command and stop.
+define install_missing
+	@missing=$$(for p in $(1); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q '^install ok installed' || echo $$p; done | xargs); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	    echo "vakt needs these Debian packages: $$missing"; \
+	    echo "run: sudo apt-get install -y $$missing"; exit 1; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+bench-deps:
+	$(call install_missing,$(DEB_BENCH_PACKAGES))
+
+bench: deps bench-deps all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+	@sh bench/run.sh $(BUILD)
+
+# Each header compiles on its own.
+hdrcheck:
+	@for h in include/vakt/*.h; do \
+	    echo "#include \"$${h#include/}\"" | \
+	    $(CC) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; done
+
+lint: hdrcheck
+	cppcheck --enable=warning,style,performance,portability --std=c11 \
+	    --inline-suppr --error-exitcode=1 -q -Iinclude daemon
+	clang-format --dry-run -Werror daemon/*.c include/vakt/*.h
+	@! grep -l '<sqlite3.h>' daemon/*.c | grep -v store.c
+	@! grep -l '<libconfig.h>' daemon/*.c | grep -v config.c
+	@! grep -l '<curl/curl.h>' daemon/*.c | grep -v outbox.c
+	@! grep -l '<systemd/sd-daemon.h>' daemon/*.c | grep -v main.c
+
+format:
+	clang-format -i daemon/*.c include/vakt/*.h
+
+install: all
+	install -D -m 0755 $(BUILD)/vaktd $(DESTDIR)$(SBINDIR)/vaktd
+	install -D -m 0755 $(BUILD)/vaktctl $(DESTDIR)$(BINDIR)/vaktctl
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vakt
+	test -e $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf || \
+	    sed -e 's|^database = .*|database = "/var/lib/vakt/vakt.db";|' \
+	    config/vakt.conf > $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf
+	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/vaktd.service.in > $(BUILD)/vaktd.service
+	install -D -m 0644 $(BUILD)/vaktd.service $(DESTDIR)$(UNITDIR)/vaktd.service
+	install -D -m 0644 systemd/vakt.sysusers $(DESTDIR)$(SYSUSERSDIR)/vakt.conf
+	install -D -m 0644 systemd/vakt.tmpfiles $(DESTDIR)$(TMPFILESDIR)/vakt.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vaktd $(DESTDIR)$(BINDIR)/vaktctl \
+	    $(DESTDIR)$(UNITDIR)/vaktd.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/vakt.conf $(DESTDIR)$(TMPFILESDIR)/vakt.conf
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
