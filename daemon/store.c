@@ -1,0 +1,2675 @@
+/*
+ * store.c: the SQLite database shared by vaktd and vaktctl.
+ *
+ * Owns the schema (migrations indexed by PRAGMA user_version), every SQL
+ * statement (prepared once at open, persistent), the directory
+ * (coordinators, youths, absences), the caller lookup on the call path
+ * and the audit trail.  The only file that includes <sqlite3.h>.
+ *
+ * Every mutation runs in BEGIN IMMEDIATE ... COMMIT because vaktd and
+ * vaktctl write the same file: taking the write lock first means the
+ * checks and the writes see the same rows, and a busy database fails at
+ * BEGIN (after the busy timeout) instead of half way.  Checks that need
+ * no database run before BEGIN so that bad input never takes the lock.
+ * Nothing here logs.
+ */
+#include "vakt/store.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "vakt/config.h"
+#include "vakt/router.h"
+#include "vakt/util.h"
+
+/*
+ * Migrations.  migrations[i] brings user_version from i to i + 1 and
+ * sets it as its last statement.  Never edit a released migration: add
+ * a new one.  Indexes on foreign-key child columns are there so that
+ * deletes of parents do not scan the children.
+ */
+static const char migrate_1_directory[] =
+    "CREATE TABLE coordinators ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " service TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " phone TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX coordinators_service_phone ON coordinators (service, phone);"
+    "CREATE TABLE youths ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " service TEXT NOT NULL,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " phone TEXT NOT NULL,"
+    " coordinator TEXT NOT NULL REFERENCES coordinators (id),"
+    " created_ms INTEGER NOT NULL,"
+    " UNIQUE (service, phone));"
+    "CREATE INDEX youths_coordinator ON youths (coordinator);"
+    "CREATE TABLE absences ("
+    " id INTEGER PRIMARY KEY,"
+    " coordinator TEXT NOT NULL"
+    "  REFERENCES coordinators (id) ON DELETE CASCADE,"
+    " from_date INTEGER NOT NULL,"
+    " to_date INTEGER NOT NULL,"
+    " substitute TEXT REFERENCES coordinators (id),"
+    " created_ms INTEGER NOT NULL,"
+    " CHECK (from_date <= to_date));"
+    "CREATE INDEX absences_coordinator_to ON absences (coordinator, to_date);"
+    "CREATE INDEX absences_substitute ON absences (substitute);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " detail TEXT NOT NULL DEFAULT '');"
+    "PRAGMA user_version = 1;";
+
+static const char migrate_2_contacts[] =
+    "CREATE TABLE contacts ("
+    " id INTEGER PRIMARY KEY,"
+    " service TEXT NOT NULL,"
+    " kind INTEGER NOT NULL," /* 0 call, 1 sms */
+    " provider_id TEXT NOT NULL,"
+    " caller TEXT NOT NULL,"
+    " youth TEXT,"
+    " coordinator TEXT,"
+    " category INTEGER NOT NULL,"
+    " why INTEGER NOT NULL,"
+    " plan TEXT NOT NULL,"
+    " received_ms INTEGER NOT NULL,"
+    " status INTEGER NOT NULL DEFAULT 0,"
+    " missed_reason INTEGER,"
+    " answered_ms INTEGER,"
+    " answered_step INTEGER,"
+    " answered_role INTEGER,"
+    " answered_by TEXT,"
+    " ended_ms INTEGER,"
+    " duration_s INTEGER,"
+    " reply_ms INTEGER,"
+    " replied_by TEXT,"
+    " followup_ms INTEGER,"
+    " UNIQUE (kind, provider_id));"
+    "CREATE INDEX contacts_received ON contacts (received_ms);"
+    "CREATE INDEX contacts_youth_received ON contacts (youth, received_ms);"
+    "CREATE INDEX contacts_caller_received ON contacts (caller, received_ms);"
+    "CREATE TABLE legs ("
+    " contact INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
+    " step INTEGER NOT NULL,"
+    " role INTEGER NOT NULL,"
+    " who TEXT NOT NULL DEFAULT '',"
+    " number TEXT NOT NULL,"
+    " call_sid TEXT,"
+    " started_ms INTEGER NOT NULL,"
+    " confirmed_ms INTEGER,"
+    " ended_ms INTEGER,"
+    " outcome INTEGER,"
+    " PRIMARY KEY (contact, step)) WITHOUT ROWID;"
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY,"
+    " contact INTEGER REFERENCES contacts (id) ON DELETE CASCADE,"
+    " direction INTEGER NOT NULL,"
+    " provider_id TEXT UNIQUE,"
+    " service TEXT NOT NULL,"
+    " from_number TEXT NOT NULL,"
+    " to_number TEXT NOT NULL,"
+    " youth TEXT,"
+    " at_ms INTEGER NOT NULL,"
+    " body_len INTEGER NOT NULL,"
+    " segments INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX messages_contact ON messages (contact);"
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " contact INTEGER REFERENCES contacts (id) ON DELETE SET NULL,"
+    " service TEXT NOT NULL,"
+    " purpose INTEGER NOT NULL,"
+    " to_number TEXT NOT NULL,"
+    " from_number TEXT NOT NULL,"
+    " body TEXT,"
+    " body_len INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " next_ms INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " sent_ms INTEGER,"
+    " sid TEXT,"
+    " error TEXT,"
+    " delivery TEXT,"
+    " delivery_ms INTEGER);"
+    "CREATE INDEX outbox_due ON outbox (next_ms) WHERE state = 0;"
+    "CREATE UNIQUE INDEX outbox_sid ON outbox (sid) WHERE sid IS NOT NULL;"
+    "CREATE INDEX outbox_contact ON outbox (contact);"
+    "CREATE INDEX outbox_state ON outbox (state);"
+    "PRAGMA user_version = 2;";
+
+static const char *const migrations[] = {
+    migrate_1_directory,
+    migrate_2_contacts,
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == VAKT_STORE_VERSION,
+    "one migration per schema version");
+
+/* Run once at open, before the persistent statements exist. */
+static const char sql_user_version[] = "PRAGMA user_version";
+static const char sql_count_objects[] = "SELECT count(*) FROM sqlite_master";
+static const char sql_journal_wal[] = "PRAGMA journal_mode = WAL";
+static const char sql_settings[] = "PRAGMA synchronous = FULL;"
+                                   "PRAGMA foreign_keys = ON;"
+                                   "PRAGMA secure_delete = ON;";
+
+/* The persistent statements (the first three also run the migrations). */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_ping[] = "SELECT count(*) FROM sqlite_master";
+/* A mutation inside vaktd's batch nests as a savepoint. */
+static const char sql_savepoint[] = "SAVEPOINT mutation";
+static const char sql_release[] = "RELEASE mutation";
+static const char sql_rollback_to[] = "ROLLBACK TO mutation";
+
+static const char sql_coordinator_get[] =
+    "SELECT id, service, name, phone FROM coordinators WHERE id = ?1";
+static const char sql_coordinator_list[] =
+    "SELECT id, service, name, phone FROM coordinators"
+    " WHERE ?1 IS NULL OR service = ?1 ORDER BY id";
+static const char sql_coordinator_insert[] =
+    "INSERT INTO coordinators (id, service, name, phone, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_coordinator_update[] =
+    "UPDATE coordinators SET name = ?2, phone = ?3 WHERE id = ?1";
+static const char sql_coordinator_delete[] =
+    "DELETE FROM coordinators WHERE id = ?1";
+static const char sql_coordinator_by_phone[] =
+    "SELECT id FROM coordinators"
+    " WHERE service = ?1 AND phone = ?2 AND id <> ?3 ORDER BY id LIMIT 1";
+static const char sql_coordinator_youths[] =
+    "SELECT id FROM youths WHERE coordinator = ?1 ORDER BY id";
+static const char sql_coordinator_substituting[] =
+    "SELECT id FROM absences WHERE substitute = ?1 ORDER BY id";
+
+static const char sql_youth_get[] =
+    "SELECT id, service, name, phone, coordinator FROM youths WHERE id = ?1";
+static const char sql_youth_list[] =
+    "SELECT id, service, name, phone, coordinator FROM youths"
+    " WHERE ?1 IS NULL OR service = ?1 ORDER BY id";
+static const char sql_youth_insert[] =
+    "INSERT INTO youths (id, service, name, phone, coordinator, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_youth_update[] =
+    "UPDATE youths SET name = ?2, phone = ?3, coordinator = ?4 WHERE id = ?1";
+static const char sql_youth_delete[] = "DELETE FROM youths WHERE id = ?1";
+static const char sql_youth_by_phone[] =
+    "SELECT id FROM youths"
+    " WHERE service = ?1 AND phone = ?2 AND id <> ?3 LIMIT 1";
+
+static const char sql_absence_get[] =
+    "SELECT id, coordinator, from_date, to_date, coalesce(substitute, '')"
+    " FROM absences WHERE id = ?1";
+static const char sql_absence_list[] =
+    "SELECT a.id, a.coordinator, a.from_date, a.to_date,"
+    " coalesce(a.substitute, '')"
+    " FROM absences a JOIN coordinators c ON c.id = a.coordinator"
+    " WHERE ?1 IS NULL OR c.service = ?1 ORDER BY a.from_date, a.id";
+static const char sql_absence_insert[] =
+    "INSERT INTO absences (coordinator, from_date, to_date, substitute,"
+    " created_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_absence_delete[] = "DELETE FROM absences WHERE id = ?1";
+
+/*
+ * The call path: the youth by (service, phone) through the UNIQUE index,
+ * then the coordinator's absences through (coordinator, to_date).  LEFT
+ * JOIN so that a youth whose coordinator row is somehow missing is still
+ * known (the router then says "no coordinator").
+ */
+static const char sql_lookup_youth[] =
+    "SELECT y.id, y.name, y.phone, coalesce(c.id, ''), coalesce(c.name, ''),"
+    " coalesce(c.phone, '')"
+    " FROM youths y LEFT JOIN coordinators c ON c.id = y.coordinator"
+    " WHERE y.service = ?1 AND y.phone = ?2";
+static const char sql_lookup_absences[] =
+    "SELECT a.from_date, a.to_date, coalesce(s.id, ''), coalesce(s.name, ''),"
+    " coalesce(s.phone, '')"
+    " FROM absences a LEFT JOIN coordinators s ON s.id = a.substitute"
+    " WHERE a.coordinator = ?1 AND a.to_date >= ?2 AND a.from_date <= ?2"
+    " ORDER BY a.from_date, a.id LIMIT ?3";
+
+static const char sql_audit_insert[] =
+    "INSERT INTO audit (at_ms, actor, action, subject, detail)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+/* By id: the order in which the changes were committed. */
+static const char sql_audit_list[] =
+    "SELECT id, at_ms, actor, action, subject, detail FROM audit"
+    " ORDER BY id DESC LIMIT ?1";
+
+
+/*
+ * The contact log.  A call's plan is kept as text, one step per
+ * "role|who|number|timeout" joined by ';' (ids and E.164 numbers hold
+ * neither separator).
+ */
+static const char sql_call_insert[] =
+    "INSERT INTO contacts (service, kind, provider_id, caller, youth,"
+    " coordinator, category, why, plan, received_ms)"
+    " VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT (kind, provider_id) DO NOTHING RETURNING id";
+static const char sql_call_id_by_sid[] =
+    "SELECT id FROM contacts WHERE kind = 0 AND provider_id = ?1";
+static const char sql_call_get[] =
+    "SELECT c.id, c.service, c.caller, coalesce(c.youth, ''),"
+    " coalesce(y.name, ''), coalesce(c.coordinator, ''), c.category,"
+    " c.received_ms, c.status, c.plan"
+    " FROM contacts c LEFT JOIN youths y ON y.id = c.youth"
+    " WHERE c.id = ?1 AND c.kind = 0";
+static const char sql_call_legs[] =
+    "SELECT step, coalesce(outcome, 0), coalesce(confirmed_ms, 0)"
+    " FROM legs WHERE contact = ?1";
+static const char sql_leg_insert[] =
+    "INSERT INTO legs (contact, step, role, who, number, started_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+static const char sql_leg_confirm[] =
+    "UPDATE legs SET confirmed_ms = ?3, call_sid = coalesce(call_sid, ?4)"
+    " WHERE contact = ?1 AND step = ?2 AND confirmed_ms IS NULL";
+static const char sql_leg_end[] =
+    "UPDATE legs SET outcome = ?3, ended_ms = ?4,"
+    " call_sid = coalesce(?5, call_sid)"
+    " WHERE contact = ?1 AND step = ?2 AND outcome IS NULL";
+static const char sql_call_answered[] =
+    "UPDATE contacts SET status = 1, answered_ms = ?3, answered_step = ?2,"
+    " answered_role = l.role, answered_by = l.who"
+    " FROM legs l WHERE contacts.id = ?1 AND l.contact = ?1 AND l.step = ?2"
+    " AND contacts.status <> 1";
+/* Follow-up: the first staff contact that reached a missed caller. */
+static const char sql_followup_youth[] =
+    "UPDATE contacts SET followup_ms = ?3"
+    " WHERE youth = ?2 AND service = ?1 AND received_ms < ?3"
+    " AND kind = 0 AND status = 2 AND followup_ms IS NULL";
+static const char sql_followup_caller[] =
+    "UPDATE contacts SET followup_ms = ?3"
+    " WHERE caller = ?2 AND service = ?1 AND received_ms < ?3"
+    " AND youth IS NULL AND kind = 0 AND status = 2 AND followup_ms IS NULL";
+static const char sql_call_missed[] =
+    "UPDATE contacts SET status = 2, missed_reason = ?2,"
+    " ended_ms = coalesce(ended_ms, ?3) WHERE id = ?1 AND status = 0";
+static const char sql_call_ended[] =
+    "UPDATE contacts SET ended_ms = ?2, duration_s = ?3 WHERE id = ?1";
+
+static const char sql_outbox_insert[] =
+    "INSERT INTO outbox (contact, service, purpose, to_number, from_number,"
+    " body, body_len, created_ms, next_ms)"
+    " VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id";
+static const char sql_outbox_due[] =
+    "SELECT id, coalesce(contact, 0), service, purpose, to_number,"
+    " from_number, coalesce(body, ''), attempts, created_ms"
+    " FROM outbox WHERE state = 0 AND next_ms <= ?1"
+    " ORDER BY next_ms, id LIMIT ?2";
+static const char sql_outbox_next[] =
+    "SELECT min(next_ms) FROM outbox WHERE state = 0 AND next_ms > ?1";
+static const char sql_outbox_sent[] =
+    "UPDATE outbox SET state = 1, sent_ms = ?2, sid = nullif(?3, ''),"
+    " attempts = attempts + 1, error = NULL,"
+    " body = CASE WHEN ?4 THEN body END WHERE id = ?1";
+static const char sql_outbox_retry[] =
+    "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2, error = ?3"
+    " WHERE id = ?1 AND state = 0";
+static const char sql_outbox_failed[] =
+    "UPDATE outbox SET state = 2, attempts = attempts + 1, error = ?2,"
+    " next_ms = ?3, body = CASE WHEN ?4 THEN body END WHERE id = ?1";
+static const char sql_outbox_counts[] =
+    "SELECT (SELECT count(*) FROM outbox WHERE state = 0),"
+    " (SELECT count(*) FROM outbox WHERE state = 2)";
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_PING,
+	ST_COORDINATOR_GET,
+	ST_COORDINATOR_LIST,
+	ST_COORDINATOR_INSERT,
+	ST_COORDINATOR_UPDATE,
+	ST_COORDINATOR_DELETE,
+	ST_COORDINATOR_BY_PHONE,
+	ST_COORDINATOR_YOUTHS,
+	ST_COORDINATOR_SUBSTITUTING,
+	ST_YOUTH_GET,
+	ST_YOUTH_LIST,
+	ST_YOUTH_INSERT,
+	ST_YOUTH_UPDATE,
+	ST_YOUTH_DELETE,
+	ST_YOUTH_BY_PHONE,
+	ST_ABSENCE_GET,
+	ST_ABSENCE_LIST,
+	ST_ABSENCE_INSERT,
+	ST_ABSENCE_DELETE,
+	ST_LOOKUP_YOUTH,
+	ST_LOOKUP_ABSENCES,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LIST,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_CALL_INSERT,
+	ST_CALL_ID_BY_SID,
+	ST_CALL_GET,
+	ST_CALL_LEGS,
+	ST_LEG_INSERT,
+	ST_LEG_CONFIRM,
+	ST_LEG_END,
+	ST_CALL_ANSWERED,
+	ST_FOLLOWUP_YOUTH,
+	ST_FOLLOWUP_CALLER,
+	ST_CALL_MISSED,
+	ST_CALL_ENDED,
+	ST_OUTBOX_INSERT,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_NEXT,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_FAILED,
+	ST_OUTBOX_COUNTS,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = sql_begin,
+    [ST_COMMIT] = sql_commit,
+    [ST_ROLLBACK] = sql_rollback,
+    [ST_PING] = sql_ping,
+    [ST_COORDINATOR_GET] = sql_coordinator_get,
+    [ST_COORDINATOR_LIST] = sql_coordinator_list,
+    [ST_COORDINATOR_INSERT] = sql_coordinator_insert,
+    [ST_COORDINATOR_UPDATE] = sql_coordinator_update,
+    [ST_COORDINATOR_DELETE] = sql_coordinator_delete,
+    [ST_COORDINATOR_BY_PHONE] = sql_coordinator_by_phone,
+    [ST_COORDINATOR_YOUTHS] = sql_coordinator_youths,
+    [ST_COORDINATOR_SUBSTITUTING] = sql_coordinator_substituting,
+    [ST_YOUTH_GET] = sql_youth_get,
+    [ST_YOUTH_LIST] = sql_youth_list,
+    [ST_YOUTH_INSERT] = sql_youth_insert,
+    [ST_YOUTH_UPDATE] = sql_youth_update,
+    [ST_YOUTH_DELETE] = sql_youth_delete,
+    [ST_YOUTH_BY_PHONE] = sql_youth_by_phone,
+    [ST_ABSENCE_GET] = sql_absence_get,
+    [ST_ABSENCE_LIST] = sql_absence_list,
+    [ST_ABSENCE_INSERT] = sql_absence_insert,
+    [ST_ABSENCE_DELETE] = sql_absence_delete,
+    [ST_LOOKUP_YOUTH] = sql_lookup_youth,
+    [ST_LOOKUP_ABSENCES] = sql_lookup_absences,
+    [ST_AUDIT_INSERT] = sql_audit_insert,
+    [ST_AUDIT_LIST] = sql_audit_list,
+    [ST_SAVEPOINT] = sql_savepoint,
+    [ST_RELEASE] = sql_release,
+    [ST_ROLLBACK_TO] = sql_rollback_to,
+    [ST_CALL_INSERT] = sql_call_insert,
+    [ST_CALL_ID_BY_SID] = sql_call_id_by_sid,
+    [ST_CALL_GET] = sql_call_get,
+    [ST_CALL_LEGS] = sql_call_legs,
+    [ST_LEG_INSERT] = sql_leg_insert,
+    [ST_LEG_CONFIRM] = sql_leg_confirm,
+    [ST_LEG_END] = sql_leg_end,
+    [ST_CALL_ANSWERED] = sql_call_answered,
+    [ST_FOLLOWUP_YOUTH] = sql_followup_youth,
+    [ST_FOLLOWUP_CALLER] = sql_followup_caller,
+    [ST_CALL_MISSED] = sql_call_missed,
+    [ST_CALL_ENDED] = sql_call_ended,
+    [ST_OUTBOX_INSERT] = sql_outbox_insert,
+    [ST_OUTBOX_DUE] = sql_outbox_due,
+    [ST_OUTBOX_NEXT] = sql_outbox_next,
+    [ST_OUTBOX_SENT] = sql_outbox_sent,
+    [ST_OUTBOX_RETRY] = sql_outbox_retry,
+    [ST_OUTBOX_FAILED] = sql_outbox_failed,
+    [ST_OUTBOX_COUNTS] = sql_outbox_counts,
+};
+
+struct vakt_store {
+	sqlite3 *db;
+	char *path;
+	int version;
+	sqlite3_stmt *s[ST_COUNT];
+	bool is_nested; /* a mutation runs as a savepoint in the batch */
+};
+
+/* Room for an audit detail; the listing struct keeps 255 bytes of it. */
+#define DETAIL_LEN 256
+
+/* Pause between tries to switch a new file to WAL (see set_wal()). */
+#define WAL_RETRY_MS 10
+
+/* Ids of youths listed in a refusal before "and N more". */
+#define REFUSAL_IDS_LEN 200
+
+/* ---------------------------------------------------------------- */
+/* Small helpers around SQLite. */
+
+static void
+stmt_done(sqlite3_stmt *s)
+{
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+}
+
+/* NULL binds SQL NULL (documented sqlite3_bind_text() behaviour). */
+static int
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static int
+db_fail(struct vakt_store *st, const char *what, struct vakt_err *err)
+{
+	vakt_err_set(err, "%s: %s", what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/*
+ * Copy a text column into dst, cut at a UTF-8 character boundary when
+ * it does not fit (only audit rows written by others can be that long).
+ */
+static void
+col_copy(sqlite3_stmt *s, int i, char *dst, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+	size_t n;
+
+	if (v == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	if (vakt_strlcpy(dst, (const char *)v, len) == 0)
+		return;
+	/* v[n] is the first byte left out: drop a character it splits. */
+	n = len - 1;
+	while (n > 0 && (v[n] & 0xc0) == 0x80)
+		n--;
+	dst[n] = '\0';
+}
+
+/* Step a bound statement that returns no rows; reset it either way. */
+static int
+run(struct vakt_store *st, sqlite3_stmt *s, const char *what,
+    struct vakt_err *err)
+{
+	int rc = 0;
+
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_fail(st, what, err);
+	stmt_done(s);
+	return rc;
+}
+
+/*
+ * First column of the first row of a bound statement into out: 1 found,
+ * 0 no row, -1 error.  Resets the statement.
+ */
+static int
+fetch_text(struct vakt_store *st, sqlite3_stmt *s, char *out, size_t len,
+    const char *what, struct vakt_err *err)
+{
+	int rc = sqlite3_step(s);
+	int ret = 0;
+
+	if (rc == SQLITE_ROW) {
+		col_copy(s, 0, out, len);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(st, what, err);
+	}
+	stmt_done(s);
+	return ret;
+}
+
+static int
+tx_begin(struct vakt_store *st, const char *what, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_BEGIN];
+	int rc = 0;
+
+	/* Inside vaktd's batch: nest, and let the batch commit. */
+	st->is_nested = !sqlite3_get_autocommit(st->db);
+	if (st->is_nested)
+		s = st->s[ST_SAVEPOINT];
+
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		vakt_err_set(err, "%s: cannot start a write: %s", what,
+		    sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* Safe when SQLite already rolled back by itself (IOERR, FULL...). */
+static void
+tx_rollback(struct vakt_store *st)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (st->is_nested) {
+		(void)sqlite3_step(st->s[ST_ROLLBACK_TO]);
+		stmt_done(st->s[ST_ROLLBACK_TO]);
+		(void)sqlite3_step(st->s[ST_RELEASE]);
+		stmt_done(st->s[ST_RELEASE]);
+		st->is_nested = false;
+		return;
+	}
+	(void)sqlite3_step(st->s[ST_ROLLBACK]);
+	stmt_done(st->s[ST_ROLLBACK]);
+}
+
+static int
+tx_commit(struct vakt_store *st, const char *what, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[st->is_nested ? ST_RELEASE : ST_COMMIT];
+	int rc = 0;
+
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		vakt_err_set(
+		    err, "%s: cannot commit: %s", what, sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	stmt_done(s);
+	if (rc == -1)
+		tx_rollback(st);
+	st->is_nested = false;
+	return rc;
+}
+
+/* Finish a transaction: commit if rc is 0, else roll back. */
+static int
+tx_end(struct vakt_store *st, int rc, const char *what, struct vakt_err *err)
+{
+	if (rc == -1) {
+		tx_rollback(st);
+		return -1;
+	}
+	return tx_commit(st, what, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Open, migrate, close. */
+
+/* One integer from a one-shot statement (PRAGMA, count). */
+static int
+query_int(struct vakt_store *st, const char *sql, int *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	*out = sqlite3_column_int(s, 0);
+	rc = 0;
+out:
+	/* Keep the step's message: finalize would reset it on success. */
+	(void)sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+read_version(struct vakt_store *st, int *version, struct vakt_err *err)
+{
+	if (query_int(st, sql_user_version, version) == -1) {
+		vakt_err_set(err, "%s: cannot read: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (*version > N_MIGRATIONS) {
+		vakt_err_set(err,
+		    "%s: database schema version %d is newer than this vakt "
+		    "(%d); upgrade vakt",
+		    st->path, *version, N_MIGRATIONS);
+		return -1;
+	}
+	if (*version < 0) {
+		vakt_err_set(err,
+		    "%s: database schema version %d is not vakt's", st->path,
+		    *version);
+		return -1;
+	}
+	return 0;
+}
+
+/* One try at PRAGMA journal_mode = WAL: SQLite's code, mode filled. */
+static int
+wal_try(struct vakt_store *st, char *mode, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql_journal_wal, -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		col_copy(s, 0, mode, len);
+		rc = SQLITE_OK;
+	}
+	/* Keeps the step's message for sqlite3_errmsg(). */
+	(void)sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Switching a new file to WAL upgrades a read lock to an exclusive one,
+ * and SQLite does not call the busy handler for an upgrade (it could
+ * deadlock), so two processes opening a new file at once would see
+ * "database is locked" at once.  Retry for the busy timeout ourselves.
+ * This runs only at open, before any event loop.
+ */
+static int
+set_wal(struct vakt_store *st, int busy_timeout_ms, struct vakt_err *err)
+{
+	char mode[16] = "";
+	int rc, waited_ms = 0;
+
+	while ((rc = wal_try(st, mode, sizeof(mode))) == SQLITE_BUSY &&
+	    waited_ms < busy_timeout_ms) {
+		(void)sqlite3_sleep(WAL_RETRY_MS);
+		waited_ms += WAL_RETRY_MS;
+	}
+	if (rc != SQLITE_OK) {
+		vakt_err_set(err, "%s: cannot use WAL: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_stricmp(mode, "wal") != 0) {
+		vakt_err_set(err, "%s: cannot use WAL: journal mode stays %s",
+		    st->path, mode);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_open(struct vakt_store *st, int busy_timeout_ms, struct vakt_err *err)
+{
+	int version, rc;
+
+	rc = sqlite3_open_v2(st->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		vakt_err_set(err, "%s: cannot open: %s", st->path,
+		    st->db != NULL ? sqlite3_errmsg(st->db)
+		                   : sqlite3_errstr(rc));
+		return -1;
+	}
+	(void)sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	/* Read first: a file that is not ours is refused before any write. */
+	if (read_version(st, &version, err) == -1)
+		return -1;
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		vakt_err_set(
+		    err, "%s: cannot open for writing: read-only", st->path);
+		return -1;
+	}
+	if (set_wal(st, busy_timeout_ms, err) == -1)
+		return -1;
+	if (sqlite3_exec(st->db, sql_settings, NULL, NULL, NULL) != SQLITE_OK) {
+		vakt_err_set(err, "%s: cannot configure: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	st->version = version;
+	return 0;
+}
+
+/*
+ * Apply the migration for the version found inside the write
+ * transaction, which another process may have moved on since we last
+ * looked.  A version-0 file that already has tables was made by
+ * something else: refuse rather than add our tables to it.
+ */
+static int
+migrate_step(struct vakt_store *st, struct vakt_err *err)
+{
+	int version, n_objects;
+
+	if (read_version(st, &version, err) == -1)
+		return -1;
+	if (version == 0) {
+		if (query_int(st, sql_count_objects, &n_objects) == -1) {
+			vakt_err_set(err, "%s: cannot read: %s", st->path,
+			    sqlite3_errmsg(st->db));
+			return -1;
+		}
+		if (n_objects > 0) {
+			vakt_err_set(err,
+			    "%s: not a vakt database (it has tables but no "
+			    "schema version)",
+			    st->path);
+			return -1;
+		}
+	}
+	if (version < N_MIGRATIONS &&
+	    sqlite3_exec(st->db, migrations[version], NULL, NULL, NULL) !=
+	        SQLITE_OK) {
+		vakt_err_set(err, "%s: migration to version %d failed: %s",
+		    st->path, version + 1, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct vakt_store *st, struct vakt_err *err)
+{
+	while (st->version < N_MIGRATIONS) {
+		int before = st->version;
+
+		if (sqlite3_exec(st->db, sql_begin, NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			vakt_err_set(err, "%s: cannot migrate: %s", st->path,
+			    sqlite3_errmsg(st->db));
+			return -1;
+		}
+		if (migrate_step(st, err) == -1) {
+			(void)sqlite3_exec(
+			    st->db, sql_rollback, NULL, NULL, NULL);
+			return -1;
+		}
+		if (sqlite3_exec(st->db, sql_commit, NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			vakt_err_set(err, "%s: cannot commit migration: %s",
+			    st->path, sqlite3_errmsg(st->db));
+			(void)sqlite3_exec(
+			    st->db, sql_rollback, NULL, NULL, NULL);
+			return -1;
+		}
+		if (read_version(st, &st->version, err) == -1)
+			return -1;
+		assert(st->version > before); /* each script sets it */
+		if (st->version <= before) {
+			vakt_err_set(err,
+			    "%s: migration to version %d did not "
+			    "set it",
+			    st->path, before + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+prepare_all(struct vakt_store *st, struct vakt_err *err)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		assert(stmt_sql[i] != NULL);
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+		        SQLITE_PREPARE_PERSISTENT, &st->s[i],
+		        NULL) != SQLITE_OK) {
+			vakt_err_set(err, "%s: cannot prepare: %s", st->path,
+			    sqlite3_errmsg(st->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct vakt_store *
+vakt_store_open(const char *path, int busy_timeout_ms, struct vakt_err *err)
+{
+	struct vakt_store *st = vakt_xcalloc(1, sizeof(*st));
+
+	st->path = vakt_xstrdup(path);
+	if (db_open(st, busy_timeout_ms, err) == -1 || migrate(st, err) == -1 ||
+	    prepare_all(st, err) == -1) {
+		vakt_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+vakt_store_close(struct vakt_store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		(void)sqlite3_finalize(st->s[i]);
+	/* All statements are finalized, so close cannot be busy. */
+	(void)sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+vakt_store_version(struct vakt_store *st)
+{
+	return st->version;
+}
+
+int
+vakt_store_ping(struct vakt_store *st, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_PING];
+	int rc = 0;
+
+	if (sqlite3_step(s) != SQLITE_ROW)
+		rc = db_fail(st, "ping", err);
+	stmt_done(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Checks of the caller's data, before any lock is taken. */
+
+/* s for an error message: non-printable bytes as '?'. */
+static const char *
+shown(const char *s, size_t cap, char out[VAKT_ID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < cap && i < VAKT_ID_LEN - 1 && s[i] != '\0'; i++)
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			out[i] = s[i];
+		else
+			out[i] = '?';
+	out[i] = '\0';
+	return out;
+}
+
+static bool
+id_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; n < VAKT_ID_LEN && s[n] != '\0'; n++)
+		if (strchr("._-", s[n]) == NULL &&
+		    !((s[n] >= 'a' && s[n] <= 'z') ||
+		        (s[n] >= 'A' && s[n] <= 'Z') ||
+		        (s[n] >= '0' && s[n] <= '9')))
+			return false;
+	return n >= 1 && n < VAKT_ID_LEN;
+}
+
+static int
+check_id(
+    const char *s, const char *field, const char *prefix, struct vakt_err *err)
+{
+	if (id_valid(s))
+		return 0;
+	if (s[0] == '\0') {
+		vakt_err_data(err, "%s: %s is empty", prefix, field);
+	} else {
+		char buf[VAKT_ID_LEN];
+
+		vakt_err_data(err,
+		    "%s: %s \"%s\" is not 1 to 63 characters of A-Z a-z 0-9 . _ -",
+		    prefix, field, shown(s, VAKT_ID_LEN, buf));
+	}
+	return -1;
+}
+
+/* C0 controls, DEL, and C1 controls (U+0080..U+009F = C2 80..C2 9F). */
+static bool
+has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return true;
+	}
+	return false;
+}
+
+static int
+check_name(
+    const char *s, bool may_be_empty, const char *prefix, struct vakt_err *err)
+{
+	size_t len;
+
+	if (memchr(s, '\0', VAKT_NAME_LEN) == NULL) {
+		vakt_err_data(err, "%s: name is longer than %d bytes", prefix,
+		    VAKT_NAME_LEN - 1);
+		return -1;
+	}
+	len = strlen(s);
+	if (len == 0 && !may_be_empty) {
+		vakt_err_data(err, "%s: name is empty", prefix);
+		return -1;
+	}
+	if (!vakt_utf8_valid(s, len)) {
+		vakt_err_data(err, "%s: name is not valid UTF-8", prefix);
+		return -1;
+	}
+	if (has_control(s)) {
+		vakt_err_data(
+		    err, "%s: name contains a control character", prefix);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_phone(const char *s, const char *prefix, struct vakt_err *err)
+{
+	char buf[VAKT_ID_LEN];
+
+	if (memchr(s, '\0', VAKT_E164_LEN) != NULL && vakt_e164_valid(s))
+		return 0;
+	vakt_err_data(err,
+	    "%s: phone \"%s\" is not E.164 (+ and 7 to 15 digits)", prefix,
+	    shown(s, VAKT_E164_LEN, buf));
+	return -1;
+}
+
+static int
+check_coordinator(
+    const struct vakt_coordinator *c, const char *prefix, struct vakt_err *err)
+{
+	if (check_id(c->id, "id", prefix, err) == -1 ||
+	    check_id(c->service, "service", prefix, err) == -1 ||
+	    check_name(c->name, false, prefix, err) == -1 ||
+	    check_phone(c->phone, prefix, err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+check_youth(
+    const struct vakt_youth *y, const char *prefix, struct vakt_err *err)
+{
+	if (check_id(y->id, "id", prefix, err) == -1 ||
+	    check_id(y->service, "service", prefix, err) == -1 ||
+	    check_name(y->name, true, prefix, err) == -1 ||
+	    check_phone(y->phone, prefix, err) == -1 ||
+	    check_id(y->coordinator, "coordinator", prefix, err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+check_date(
+    int date, const char *field, const char *prefix, struct vakt_err *err)
+{
+	if (vakt_date_valid(date / 10000, date / 100 % 100, date % 100))
+		return 0;
+	vakt_err_data(err, "%s: %s date %d is not a valid yyyymmdd date",
+	    prefix, field, date);
+	return -1;
+}
+
+static int
+check_absence(
+    const struct vakt_absence *a, const char *prefix, struct vakt_err *err)
+{
+	if (check_id(a->coordinator, "coordinator", prefix, err) == -1 ||
+	    check_date(a->from, "from", prefix, err) == -1 ||
+	    check_date(a->to, "to", prefix, err) == -1)
+		return -1;
+	if (a->from > a->to) {
+		char from[11], to[11];
+
+		vakt_date_format(a->from, from);
+		vakt_date_format(a->to, to);
+		vakt_err_data(
+		    err, "%s: from %s is after to %s", prefix, from, to);
+		return -1;
+	}
+	if (a->substitute[0] == '\0')
+		return 0;
+	if (check_id(a->substitute, "substitute", prefix, err) == -1)
+		return -1;
+	if (strcmp(a->substitute, a->coordinator) == 0) {
+		vakt_err_data(err, "%s: %s cannot be their own substitute",
+		    prefix, a->coordinator);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Rows to structs. */
+
+static void
+coordinator_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_coordinator *c = item;
+
+	col_copy(s, 0, c->id, sizeof(c->id));
+	col_copy(s, 1, c->service, sizeof(c->service));
+	col_copy(s, 2, c->name, sizeof(c->name));
+	col_copy(s, 3, c->phone, sizeof(c->phone));
+}
+
+static void
+youth_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_youth *y = item;
+
+	col_copy(s, 0, y->id, sizeof(y->id));
+	col_copy(s, 1, y->service, sizeof(y->service));
+	col_copy(s, 2, y->name, sizeof(y->name));
+	col_copy(s, 3, y->phone, sizeof(y->phone));
+	col_copy(s, 4, y->coordinator, sizeof(y->coordinator));
+}
+
+static void
+absence_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_absence *a = item;
+
+	a->id = sqlite3_column_int64(s, 0);
+	col_copy(s, 1, a->coordinator, sizeof(a->coordinator));
+	a->from = sqlite3_column_int(s, 2);
+	a->to = sqlite3_column_int(s, 3);
+	col_copy(s, 4, a->substitute, sizeof(a->substitute));
+}
+
+static void
+audit_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_audit *a = item;
+
+	a->id = sqlite3_column_int64(s, 0);
+	a->at_ms = sqlite3_column_int64(s, 1);
+	col_copy(s, 2, a->actor, sizeof(a->actor));
+	col_copy(s, 3, a->action, sizeof(a->action));
+	col_copy(s, 4, a->subject, sizeof(a->subject));
+	col_copy(s, 5, a->detail, sizeof(a->detail));
+}
+
+typedef void row_fn(sqlite3_stmt *s, void *item);
+
+/* How one kind of record is read: statements, item size and filler. */
+struct row_kind {
+	enum stmt_id get;  /* one by id (ST_COUNT: none) */
+	enum stmt_id list; /* all, by a bound filter */
+	size_t size;
+	row_fn *fill;
+	const char *get_what, *list_what; /* for error messages */
+};
+
+static const struct row_kind coordinator_rows = {ST_COORDINATOR_GET,
+    ST_COORDINATOR_LIST, sizeof(struct vakt_coordinator), coordinator_from_row,
+    "coordinator get", "coordinator list"};
+static const struct row_kind youth_rows = {ST_YOUTH_GET, ST_YOUTH_LIST,
+    sizeof(struct vakt_youth), youth_from_row, "youth get", "youth list"};
+static const struct row_kind absence_rows = {ST_COUNT, ST_ABSENCE_LIST,
+    sizeof(struct vakt_absence), absence_from_row, "", "absence list"};
+static const struct row_kind audit_rows = {ST_COUNT, ST_AUDIT_LIST,
+    sizeof(struct vakt_audit), audit_from_row, "", "audit list"};
+
+/*
+ * Step kind's bound list statement to the end, one item per row.  *out
+ * is malloc'ed (NULL when there are no rows).  Resets the statement.
+ */
+static int
+list_rows(struct vakt_store *st, const struct row_kind *kind, void **out,
+    size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[kind->list];
+	size_t size = kind->size, len = 0, cap = 0;
+	char *v = NULL;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = vakt_xreallocarray(v, cap, size);
+		}
+		memset(v + len * size, 0, size);
+		kind->fill(s, v + len * size);
+		len++;
+	}
+	if (rc != SQLITE_DONE) {
+		(void)db_fail(st, kind->list_what, err);
+		stmt_done(s);
+		free(v);
+		return -1;
+	}
+	stmt_done(s);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* One row by id into item: 1 found, 0 not found, -1 error. */
+static int
+get_row(struct vakt_store *st, const struct row_kind *kind, const char *id,
+    void *item, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[kind->get];
+	int rc, ret = 0;
+
+	assert(kind->get != ST_COUNT);
+	if (bind_text(s, 1, id) != SQLITE_OK) {
+		ret = db_fail(st, kind->get_what, err);
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		kind->fill(s, item);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(st, kind->get_what, err);
+	}
+out:
+	stmt_done(s);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+/* The audit trail. */
+
+/* Who makes a change and when: stamps its audit rows and created_ms. */
+struct change {
+	const char *actor;
+	int64_t now_ms;
+};
+
+static int
+audit_write(struct vakt_store *st, const struct change *ch, const char *action,
+    const char *subject, const char *detail, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_AUDIT_INSERT];
+
+	if (sqlite3_bind_int64(s, 1, ch->now_ms) != SQLITE_OK ||
+	    bind_text(s, 2, ch->actor != NULL ? ch->actor : "") != SQLITE_OK ||
+	    bind_text(s, 3, action) != SQLITE_OK ||
+	    bind_text(s, 4, subject) != SQLITE_OK ||
+	    bind_text(s, 5, detail != NULL ? detail : "") != SQLITE_OK) {
+		(void)db_fail(st, "audit", err);
+		stmt_done(s);
+		return -1;
+	}
+	return run(st, s, "audit", err);
+}
+
+/* Append "; "-separated parts to an audit detail; cut when full. */
+static void __attribute__((format(printf, 2, 3)))
+detail_add(char detail[DETAIL_LEN], const char *fmt, ...)
+{
+	size_t used = strlen(detail);
+	va_list ap;
+
+	if (used > 0 && used + 2 < DETAIL_LEN) {
+		memcpy(detail + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(detail + used, DETAIL_LEN - used, fmt, ap);
+	va_end(ap);
+}
+
+/* "phone +47*****001 -> +47*****011": never the full numbers. */
+static void
+detail_phone_change(char detail[DETAIL_LEN], const char *from, const char *to)
+{
+	char m1[VAKT_E164_LEN], m2[VAKT_E164_LEN];
+
+	detail_add(detail, "phone %s -> %s", vakt_mask_e164(from, m1),
+	    vakt_mask_e164(to, m2));
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_audit_add(struct vakt_store *st, const char *actor,
+    const char *action, const char *subject, const char *detail, int64_t now_ms,
+    struct vakt_err *err)
+{
+	static const char what[] = "audit add";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (action == NULL || action[0] == '\0' || subject == NULL) {
+		vakt_err_data(err, "%s: action and subject are required", what);
+		return -1;
+	}
+	if (tx_begin(st, what, err) == -1)
+		return -1;
+	rc = audit_write(st, &ch, action, subject, detail, err);
+	return tx_end(st, rc, what, err);
+}
+
+/* NOLINTEND(readability-function-size) */
+
+int
+vakt_store_audit_list(struct vakt_store *st, size_t limit,
+    struct vakt_audit **out, size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_AUDIT_LIST];
+	void *v = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_bind_int64(s, 1,
+	        limit > INT64_MAX ? INT64_MAX : (int64_t)limit) != SQLITE_OK) {
+		(void)db_fail(st, "audit list", err);
+		stmt_done(s);
+		return -1;
+	}
+	if (list_rows(st, &audit_rows, &v, n, err) == -1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Directory checks that need the database (inside the transaction). */
+
+/* A youth or coordinator record about to be written. */
+struct rec {
+	const char *id, *service, *phone;
+	bool is_youth;
+};
+
+/* Who else in the by-phone statement's table has r's phone: 1, 0, -1. */
+static int
+phone_owner(struct vakt_store *st, enum stmt_id which, const struct rec *r,
+    const char *self, char owner[VAKT_ID_LEN], struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[which];
+
+	if (bind_text(s, 1, r->service) != SQLITE_OK ||
+	    bind_text(s, 2, r->phone) != SQLITE_OK ||
+	    bind_text(s, 3, self) != SQLITE_OK) {
+		(void)db_fail(st, "phone check", err);
+		stmt_done(s);
+		return -1;
+	}
+	return fetch_text(st, s, owner, VAKT_ID_LEN, "phone check", err);
+}
+
+/*
+ * Refuse r's phone if another youth or coordinator of its service has
+ * it.  r itself is left out of its own table only: a youth and a
+ * coordinator may share an id.
+ */
+static int
+phone_free(struct vakt_store *st, const struct rec *r, const char *prefix,
+    struct vakt_err *err)
+{
+	char owner[VAKT_ID_LEN];
+	int n;
+
+	n = phone_owner(
+	    st, ST_YOUTH_BY_PHONE, r, r->is_youth ? r->id : "", owner, err);
+	if (n == 1)
+		vakt_err_data(err, "%s: phone %s %s youth %s", prefix, r->phone,
+		    r->is_youth ? "already belongs to" : "belongs to", owner);
+	if (n != 0)
+		return -1;
+	n = phone_owner(st, ST_COORDINATOR_BY_PHONE, r,
+	    r->is_youth ? "" : r->id, owner, err);
+	if (n == 1)
+		vakt_err_data(err, "%s: phone %s %s coordinator %s", prefix,
+		    r->phone, r->is_youth ? "belongs to" : "already belongs to",
+		    owner);
+	return n == 0 ? 0 : -1;
+}
+
+static int
+coordinator_get(struct vakt_store *st, const char *id,
+    struct vakt_coordinator *c, struct vakt_err *err)
+{
+	return get_row(st, &coordinator_rows, id, c, err);
+}
+
+static int
+youth_get(struct vakt_store *st, const char *id, struct vakt_youth *y,
+    struct vakt_err *err)
+{
+	return get_row(st, &youth_rows, id, y, err);
+}
+
+/* Refuse id unless it is a coordinator of service. */
+static int
+coordinator_in(struct vakt_store *st, const char *id, const char *service,
+    const char *prefix, struct vakt_err *err)
+{
+	struct vakt_coordinator c;
+	int r = coordinator_get(st, id, &c, err);
+
+	if (r == -1)
+		return -1;
+	if (r == 0 || strcmp(c.service, service) != 0) {
+		vakt_err_data(err, "%s: no coordinator \"%s\" in service %s",
+		    prefix, id, service);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The ids a bound statement returns, joined with ", " into buf, with
+ * "and N more" when they do not fit.  Returns how many, or -1.
+ */
+static int
+ids_joined(struct vakt_store *st, sqlite3_stmt *s, char *buf, size_t len,
+    struct vakt_err *err)
+{
+	size_t used = 0;
+	int n = 0, more = 0, rc;
+
+	buf[0] = '\0';
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(s, 0);
+		size_t id_len = id != NULL ? strlen((const char *)id) : 0;
+
+		n++;
+		if (id == NULL || used + id_len + 24 >= len) {
+			more++;
+			continue;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    used > 0 ? ", " : "", (const char *)id);
+	}
+	if (rc != SQLITE_DONE)
+		n = db_fail(st, "coordinator remove", err);
+	else if (more > 0)
+		(void)snprintf(buf + used, len - used, " and %d more", more);
+	stmt_done(s);
+	return n;
+}
+
+/* ---------------------------------------------------------------- */
+/* Coordinators. */
+
+/* INSERT (is_new) or UPDATE of name and phone. */
+static int
+coordinator_write(struct vakt_store *st, const struct vakt_coordinator *c,
+    bool is_new, int64_t now_ms, const char *prefix, struct vakt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (is_new) {
+		s = st->s[ST_COORDINATOR_INSERT];
+		rc = bind_text(s, 1, c->id) || bind_text(s, 2, c->service) ||
+		    bind_text(s, 3, c->name) || bind_text(s, 4, c->phone) ||
+		    sqlite3_bind_int64(s, 5, now_ms);
+	} else {
+		s = st->s[ST_COORDINATOR_UPDATE];
+		rc = bind_text(s, 1, c->id) || bind_text(s, 2, c->name) ||
+		    bind_text(s, 3, c->phone);
+	}
+	if (rc != 0) {
+		(void)db_fail(st, prefix, err);
+		stmt_done(s);
+		return -1;
+	}
+	return run(st, s, prefix, err);
+}
+
+static int
+coordinator_insert(struct vakt_store *st, const struct vakt_coordinator *c,
+    const char *prefix, const struct change *ch, struct vakt_err *err)
+{
+	const struct rec r = {c->id, c->service, c->phone, false};
+	struct vakt_coordinator old;
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	int found = coordinator_get(st, c->id, &old, err);
+
+	if (found == 1)
+		vakt_err_data(
+		    err, "%s: id \"%s\" already exists", prefix, c->id);
+	if (found != 0 || phone_free(st, &r, prefix, err) == -1 ||
+	    coordinator_write(st, c, true, ch->now_ms, prefix, err) == -1)
+		return -1;
+	detail_add(detail, "service %s, name %s, phone %s", c->service, c->name,
+	    vakt_mask_e164(c->phone, mask));
+	return audit_write(st, ch, "coordinator.add", c->id, detail, err);
+}
+
+int
+vakt_store_coordinator_add(struct vakt_store *st,
+    const struct vakt_coordinator *c, const char *actor, int64_t now_ms,
+    struct vakt_err *err)
+{
+	static const char what[] = "coordinator add";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_coordinator(c, what, err) == -1 ||
+	    tx_begin(st, what, err) == -1)
+		return -1;
+	rc = coordinator_insert(st, c, what, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+/* Refuse removing a coordinator who still has youths or substitutes. */
+static int
+coordinator_unused(struct vakt_store *st, const char *id, const char *what,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *youths = st->s[ST_COORDINATOR_YOUTHS];
+	sqlite3_stmt *subs = st->s[ST_COORDINATOR_SUBSTITUTING];
+	char ids[REFUSAL_IDS_LEN];
+	int n;
+
+	if (bind_text(youths, 1, id) != SQLITE_OK ||
+	    bind_text(subs, 1, id) != SQLITE_OK) {
+		(void)db_fail(st, what, err);
+		stmt_done(youths);
+		stmt_done(subs);
+		return -1;
+	}
+	n = ids_joined(st, youths, ids, sizeof(ids), err);
+	if (n > 0)
+		vakt_err_data(err, "%s: %s still has %s %s", what, id,
+		    n == 1 ? "youth" : "youths", ids);
+	if (n != 0) {
+		stmt_done(subs);
+		return -1;
+	}
+	n = ids_joined(st, subs, ids, sizeof(ids), err);
+	if (n > 0)
+		vakt_err_data(err, "%s: %s is the substitute in %s %s", what,
+		    id, n == 1 ? "absence" : "absences", ids);
+	return n == 0 ? 0 : -1;
+}
+
+static int
+coordinator_delete(struct vakt_store *st, const char *id,
+    const struct change *ch, struct vakt_err *err)
+{
+	static const char what[] = "coordinator remove";
+	sqlite3_stmt *s = st->s[ST_COORDINATOR_DELETE];
+	struct vakt_coordinator c;
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	int found = coordinator_get(st, id, &c, err);
+
+	if (found == 0)
+		vakt_err_data(err, "%s: no coordinator \"%s\"", what, id);
+	if (found != 1 || coordinator_unused(st, id, what, err) == -1)
+		return -1;
+	/* Their absences go by ON DELETE CASCADE. */
+	if (bind_text(s, 1, id) != SQLITE_OK) {
+		(void)db_fail(st, what, err);
+		stmt_done(s);
+		return -1;
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	detail_add(detail, "service %s, name %s, phone %s", c.service, c.name,
+	    vakt_mask_e164(c.phone, mask));
+	return audit_write(st, ch, "coordinator.remove", id, detail, err);
+}
+
+int
+vakt_store_coordinator_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "coordinator remove";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_id(id, "id", what, err) == -1 ||
+	    tx_begin(st, what, err) == -1)
+		return -1;
+	rc = coordinator_delete(st, id, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Youths. */
+
+/* INSERT (is_new) or UPDATE of name, phone and coordinator. */
+static int
+youth_write(struct vakt_store *st, const struct vakt_youth *y, bool is_new,
+    int64_t now_ms, const char *prefix, struct vakt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (is_new) {
+		s = st->s[ST_YOUTH_INSERT];
+		rc = bind_text(s, 1, y->id) || bind_text(s, 2, y->service) ||
+		    bind_text(s, 3, y->name) || bind_text(s, 4, y->phone) ||
+		    bind_text(s, 5, y->coordinator) ||
+		    sqlite3_bind_int64(s, 6, now_ms);
+	} else {
+		s = st->s[ST_YOUTH_UPDATE];
+		rc = bind_text(s, 1, y->id) || bind_text(s, 2, y->name) ||
+		    bind_text(s, 3, y->phone) ||
+		    bind_text(s, 4, y->coordinator);
+	}
+	if (rc != 0) {
+		(void)db_fail(st, prefix, err);
+		stmt_done(s);
+		return -1;
+	}
+	return run(st, s, prefix, err);
+}
+
+/* The checks that need the database, for a youth added or updated. */
+static int
+youth_fits(struct vakt_store *st, const struct vakt_youth *y,
+    const char *prefix, struct vakt_err *err)
+{
+	const struct rec r = {y->id, y->service, y->phone, true};
+
+	if (coordinator_in(st, y->coordinator, y->service, prefix, err) == -1)
+		return -1;
+	return phone_free(st, &r, prefix, err);
+}
+
+static int
+youth_insert(struct vakt_store *st, const struct vakt_youth *y,
+    const char *prefix, const struct change *ch, struct vakt_err *err)
+{
+	struct vakt_youth old;
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	int found = youth_get(st, y->id, &old, err);
+
+	if (found == 1)
+		vakt_err_data(
+		    err, "%s: id \"%s\" already exists", prefix, y->id);
+	if (found != 0 || youth_fits(st, y, prefix, err) == -1 ||
+	    youth_write(st, y, true, ch->now_ms, prefix, err) == -1)
+		return -1;
+	/* No youth names in the audit: codes identify youths there. */
+	detail_add(detail, "service %s, coordinator %s, phone %s", y->service,
+	    y->coordinator, vakt_mask_e164(y->phone, mask));
+	return audit_write(st, ch, "youth.add", y->id, detail, err);
+}
+
+int
+vakt_store_youth_add(struct vakt_store *st, const struct vakt_youth *y,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "youth add";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_youth(y, what, err) == -1 || tx_begin(st, what, err) == -1)
+		return -1;
+	rc = youth_insert(st, y, what, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+static int
+youth_set_coordinator(struct vakt_store *st, const char *id,
+    const char *coordinator, const struct change *ch, struct vakt_err *err)
+{
+	static const char what[] = "youth move";
+	struct vakt_youth y;
+	char detail[DETAIL_LEN] = "";
+	int found = youth_get(st, id, &y, err);
+
+	if (found == 0)
+		vakt_err_data(err, "%s: no youth \"%s\"", what, id);
+	if (found != 1)
+		return -1;
+	if (strcmp(y.coordinator, coordinator) == 0)
+		return 0;
+	if (coordinator_in(st, coordinator, y.service, what, err) == -1)
+		return -1;
+	detail_add(detail, "coordinator %s -> %s", y.coordinator, coordinator);
+	(void)vakt_strlcpy(y.coordinator, coordinator, sizeof(y.coordinator));
+	if (youth_write(st, &y, false, ch->now_ms, what, err) == -1)
+		return -1;
+	return audit_write(st, ch, "youth.move", id, detail, err);
+}
+
+int
+vakt_store_youth_move(struct vakt_store *st, const char *id,
+    const char *coordinator, const char *actor, int64_t now_ms,
+    struct vakt_err *err)
+{
+	static const char what[] = "youth move";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_id(id, "id", what, err) == -1 ||
+	    check_id(coordinator, "coordinator", what, err) == -1 ||
+	    tx_begin(st, what, err) == -1)
+		return -1;
+	rc = youth_set_coordinator(st, id, coordinator, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+static int
+youth_delete(struct vakt_store *st, const char *id, const struct change *ch,
+    struct vakt_err *err)
+{
+	static const char what[] = "youth remove";
+	sqlite3_stmt *s = st->s[ST_YOUTH_DELETE];
+	struct vakt_youth y;
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	int found = youth_get(st, id, &y, err);
+
+	if (found == 0)
+		vakt_err_data(err, "%s: no youth \"%s\"", what, id);
+	if (found != 1)
+		return -1;
+	if (bind_text(s, 1, id) != SQLITE_OK) {
+		(void)db_fail(st, what, err);
+		stmt_done(s);
+		return -1;
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	detail_add(detail, "service %s, coordinator %s, phone %s", y.service,
+	    y.coordinator, vakt_mask_e164(y.phone, mask));
+	return audit_write(st, ch, "youth.remove", id, detail, err);
+}
+
+int
+vakt_store_youth_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "youth remove";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_id(id, "id", what, err) == -1 ||
+	    tx_begin(st, what, err) == -1)
+		return -1;
+	rc = youth_delete(st, id, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Absences. */
+
+static void
+absence_detail(const struct vakt_absence *a, char detail[DETAIL_LEN])
+{
+	char from[11], to[11];
+
+	vakt_date_format(a->from, from);
+	vakt_date_format(a->to, to);
+	detail[0] = '\0';
+	detail_add(detail, "absence %lld, %s..%s, %s%s", (long long)a->id, from,
+	    to, a->substitute[0] != '\0' ? "substitute " : "no substitute",
+	    a->substitute);
+}
+
+static int
+absence_insert(struct vakt_store *st, struct vakt_absence *a,
+    const struct change *ch, struct vakt_err *err)
+{
+	static const char what[] = "absence add";
+	sqlite3_stmt *s = st->s[ST_ABSENCE_INSERT];
+	struct vakt_coordinator c;
+	char detail[DETAIL_LEN];
+	int found = coordinator_get(st, a->coordinator, &c, err);
+
+	if (found == 0)
+		vakt_err_data(
+		    err, "%s: no coordinator \"%s\"", what, a->coordinator);
+	if (found != 1)
+		return -1;
+	if (a->substitute[0] != '\0' &&
+	    coordinator_in(st, a->substitute, c.service,
+	        "absence add: substitute", err) == -1)
+		return -1;
+	if (bind_text(s, 1, a->coordinator) ||
+	    sqlite3_bind_int(s, 2, a->from) || sqlite3_bind_int(s, 3, a->to) ||
+	    bind_text(s, 4, a->substitute[0] != '\0' ? a->substitute : NULL) ||
+	    sqlite3_bind_int64(s, 5, ch->now_ms)) {
+		(void)db_fail(st, what, err);
+		stmt_done(s);
+		return -1;
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	a->id = sqlite3_last_insert_rowid(st->db);
+	absence_detail(a, detail);
+	return audit_write(st, ch, "absence.add", a->coordinator, detail, err);
+}
+
+int
+vakt_store_absence_add(struct vakt_store *st, struct vakt_absence *a,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "absence add";
+	const struct change ch = {actor, now_ms};
+	int64_t old_id = a->id;
+	int rc;
+
+	if (check_absence(a, what, err) == -1 || tx_begin(st, what, err) == -1)
+		return -1;
+	rc = absence_insert(st, a, &ch, err);
+	rc = tx_end(st, rc, what, err);
+	if (rc == -1)
+		a->id = old_id; /* the row was rolled back */
+	return rc;
+}
+
+/* The absence numbered id into a: 1 found, 0 not found, -1 error. */
+static int
+absence_get(struct vakt_store *st, int64_t id, struct vakt_absence *a,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_ABSENCE_GET];
+	int rc = SQLITE_ERROR;
+
+	if (sqlite3_bind_int64(s, 1, id) == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		absence_from_row(s, a);
+	else if (rc != SQLITE_DONE)
+		(void)db_fail(st, "absence get", err);
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+absence_delete(struct vakt_store *st, int64_t id, const struct change *ch,
+    struct vakt_err *err)
+{
+	static const char what[] = "absence remove";
+	sqlite3_stmt *s = st->s[ST_ABSENCE_DELETE];
+	struct vakt_absence a;
+	char detail[DETAIL_LEN];
+	int found;
+
+	memset(&a, 0, sizeof(a));
+	found = absence_get(st, id, &a, err);
+	if (found == 0)
+		vakt_err_data(err, "%s: no absence %lld", what, (long long)id);
+	if (found != 1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		(void)db_fail(st, what, err);
+		stmt_done(s);
+		return -1;
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	absence_detail(&a, detail);
+	return audit_write(
+	    st, ch, "absence.remove", a.coordinator, detail, err);
+}
+
+int
+vakt_store_absence_remove(struct vakt_store *st, int64_t id, const char *actor,
+    int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "absence remove";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (tx_begin(st, what, err) == -1)
+		return -1;
+	rc = absence_delete(st, id, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Listings and single reads. */
+
+static int
+list_by_service(struct vakt_store *st, const struct row_kind *kind,
+    const char *service, void **out, size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[kind->list];
+
+	*out = NULL;
+	*n = 0;
+	if (bind_text(s, 1, service) != SQLITE_OK) {
+		(void)db_fail(st, kind->list_what, err);
+		stmt_done(s);
+		return -1;
+	}
+	return list_rows(st, kind, out, n, err);
+}
+
+int
+vakt_store_coordinator_list(struct vakt_store *st, const char *service,
+    struct vakt_coordinator **out, size_t *n, struct vakt_err *err)
+{
+	void *v = NULL;
+	int rc = list_by_service(st, &coordinator_rows, service, &v, n, err);
+
+	*out = v;
+	return rc;
+}
+
+int
+vakt_store_youth_list(struct vakt_store *st, const char *service,
+    struct vakt_youth **out, size_t *n, struct vakt_err *err)
+{
+	void *v = NULL;
+	int rc = list_by_service(st, &youth_rows, service, &v, n, err);
+
+	*out = v;
+	return rc;
+}
+
+int
+vakt_store_absence_list(struct vakt_store *st, const char *service,
+    struct vakt_absence **out, size_t *n, struct vakt_err *err)
+{
+	void *v = NULL;
+	int rc = list_by_service(st, &absence_rows, service, &v, n, err);
+
+	*out = v;
+	return rc;
+}
+
+int
+vakt_store_coordinator_get(struct vakt_store *st, const char *id,
+    struct vakt_coordinator *out, struct vakt_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return id == NULL ? 0 : coordinator_get(st, id, out, err);
+}
+
+int
+vakt_store_youth_get(struct vakt_store *st, const char *id,
+    struct vakt_youth *out, struct vakt_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return id == NULL ? 0 : youth_get(st, id, out, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Import. */
+
+static const char *
+import_id(const struct vakt_import_row *r)
+{
+	return r->is_youth ? r->u.youth.id : r->u.coordinator.id;
+}
+
+/* "line 7: youth U-0009" (without the id when it is not valid). */
+static void
+import_prefix(const struct vakt_import_row *r, char *buf, size_t len)
+{
+	const char *kind = r->is_youth ? "youth" : "coordinator";
+
+	if (id_valid(import_id(r)))
+		(void)snprintf(
+		    buf, len, "line %d: %s %s", r->line, kind, import_id(r));
+	else
+		(void)snprintf(buf, len, "line %d: %s", r->line, kind);
+}
+
+/* Every row's fields, and no id twice, before taking the lock. */
+static int
+import_check(const struct vakt_import_row *rows, size_t n, struct vakt_err *err)
+{
+	char prefix[128];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vakt_import_row *r = &rows[i];
+
+		import_prefix(r, prefix, sizeof(prefix));
+		if ((r->is_youth ? check_youth(&r->u.youth, prefix, err)
+		                 : check_coordinator(
+		                       &r->u.coordinator, prefix, err)) == -1)
+			return -1;
+		for (size_t j = 0; j < i; j++) {
+			if (rows[j].is_youth == r->is_youth &&
+			    strcmp(import_id(&rows[j]), import_id(r)) == 0) {
+				vakt_err_data(err, "%s: also on line %d",
+				    prefix, rows[j].line);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct import_count {
+	size_t added, updated;
+};
+
+static int
+import_coordinator(struct vakt_store *st, const struct vakt_coordinator *c,
+    const char *prefix, const struct change *ch, struct import_count *count,
+    struct vakt_err *err)
+{
+	const struct rec r = {c->id, c->service, c->phone, false};
+	struct vakt_coordinator old;
+	char detail[DETAIL_LEN] = "";
+	int found = coordinator_get(st, c->id, &old, err);
+
+	if (found == 0) {
+		count->added++;
+		return coordinator_insert(st, c, prefix, ch, err);
+	}
+	if (found == -1)
+		return -1;
+	if (strcmp(old.service, c->service) != 0) {
+		vakt_err_data(err, "%s: is in service %s, not %s", prefix,
+		    old.service, c->service);
+		return -1;
+	}
+	if (strcmp(old.name, c->name) != 0)
+		detail_add(detail, "name %s", c->name);
+	if (strcmp(old.phone, c->phone) != 0)
+		detail_phone_change(detail, old.phone, c->phone);
+	if (detail[0] == '\0')
+		return 0;
+	if (phone_free(st, &r, prefix, err) == -1 ||
+	    coordinator_write(st, c, false, ch->now_ms, prefix, err) == -1)
+		return -1;
+	count->updated++;
+	return audit_write(st, ch, "coordinator.update", c->id, detail, err);
+}
+
+static int
+import_youth(struct vakt_store *st, const struct vakt_youth *y,
+    const char *prefix, const struct change *ch, struct import_count *count,
+    struct vakt_err *err)
+{
+	struct vakt_youth old;
+	char detail[DETAIL_LEN] = "";
+	int found = youth_get(st, y->id, &old, err);
+
+	if (found == 0) {
+		count->added++;
+		return youth_insert(st, y, prefix, ch, err);
+	}
+	if (found == -1)
+		return -1;
+	if (strcmp(old.service, y->service) != 0) {
+		vakt_err_data(err, "%s: is in service %s, not %s", prefix,
+		    old.service, y->service);
+		return -1;
+	}
+	if (strcmp(old.coordinator, y->coordinator) != 0)
+		detail_add(detail, "coordinator %s -> %s", old.coordinator,
+		    y->coordinator);
+	if (strcmp(old.phone, y->phone) != 0)
+		detail_phone_change(detail, old.phone, y->phone);
+	if (strcmp(old.name, y->name) != 0)
+		detail_add(detail, "name changed");
+	if (detail[0] == '\0')
+		return 0;
+	if (youth_fits(st, y, prefix, err) == -1 ||
+	    youth_write(st, y, false, ch->now_ms, prefix, err) == -1)
+		return -1;
+	count->updated++;
+	return audit_write(st, ch, "youth.update", y->id, detail, err);
+}
+
+/* Coordinators first, so that youths can name coordinators of the file. */
+static int
+import_apply(struct vakt_store *st, const struct vakt_import_row *rows,
+    size_t n, const struct change *ch, struct import_count *count,
+    struct vakt_err *err)
+{
+	char prefix[128], detail[DETAIL_LEN] = "";
+	int rc = 0;
+
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			const struct vakt_import_row *r = &rows[i];
+
+			if (r->is_youth != (pass == 1))
+				continue;
+			import_prefix(r, prefix, sizeof(prefix));
+			rc = r->is_youth
+			    ? import_youth(
+			          st, &r->u.youth, prefix, ch, count, err)
+			    : import_coordinator(st, &r->u.coordinator, prefix,
+			          ch, count, err);
+		}
+	}
+	if (rc == -1)
+		return -1;
+	detail_add(detail, "%zu rows, %zu added, %zu updated, %zu unchanged", n,
+	    count->added, count->updated, n - count->added - count->updated);
+	return audit_write(st, ch, "import", "directory", detail, err);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_import(struct vakt_store *st, const struct vakt_import_row *rows,
+    size_t n, const char *actor, int64_t now_ms, size_t *n_added,
+    size_t *n_updated, struct vakt_err *err)
+{
+	static const char what[] = "import";
+	const struct change ch = {actor, now_ms};
+	struct import_count count = {0, 0};
+	int rc;
+
+	*n_added = 0;
+	*n_updated = 0;
+	if (import_check(rows, n, err) == -1 || tx_begin(st, what, err) == -1)
+		return -1;
+	rc = import_apply(st, rows, n, &ch, &count, err);
+	if (tx_end(st, rc, what, err) == -1)
+		return -1;
+	*n_added = count.added;
+	*n_updated = count.updated;
+	return 0;
+}
+
+/* NOLINTEND(readability-function-size) */
+
+/* ---------------------------------------------------------------- */
+/* The call path. */
+
+static int
+lookup_absences(struct vakt_store *st, int date, struct vakt_caller *out,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LOOKUP_ABSENCES];
+	int rc = SQLITE_DONE;
+
+	if (bind_text(s, 1, out->coordinator.id) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 2, date) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 3, VAKT_ABSENCES_MAX) != SQLITE_OK) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	/* LIMIT ?3 already stops at the cap; the count guards the array. */
+	while (out->n_absences < VAKT_ABSENCES_MAX &&
+	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vakt_absence_view *a = &out->absences[out->n_absences++];
+
+		a->from = sqlite3_column_int(s, 0);
+		a->to = sqlite3_column_int(s, 1);
+		col_copy(s, 2, a->substitute.id, sizeof(a->substitute.id));
+		col_copy(s, 3, a->substitute.name, sizeof(a->substitute.name));
+		col_copy(
+		    s, 4, a->substitute.phone, sizeof(a->substitute.phone));
+	}
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+out:
+	if (rc != SQLITE_DONE)
+		(void)db_fail(st, "lookup caller", err);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+vakt_store_lookup_caller(struct vakt_store *st, const char *service,
+    const char *number, int date, struct vakt_caller *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LOOKUP_YOUTH];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (number == NULL || number[0] == '\0' || service == NULL)
+		return 0;
+	if (bind_text(s, 1, service) != SQLITE_OK ||
+	    bind_text(s, 2, number) != SQLITE_OK) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->is_known = true;
+		col_copy(s, 0, out->youth.id, sizeof(out->youth.id));
+		col_copy(s, 1, out->youth.name, sizeof(out->youth.name));
+		col_copy(s, 2, out->youth.phone, sizeof(out->youth.phone));
+		col_copy(
+		    s, 3, out->coordinator.id, sizeof(out->coordinator.id));
+		col_copy(
+		    s, 4, out->coordinator.name, sizeof(out->coordinator.name));
+		col_copy(s, 5, out->coordinator.phone,
+		    sizeof(out->coordinator.phone));
+	}
+out:
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		(void)db_fail(st, "lookup caller", err);
+	stmt_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (out->is_known && out->coordinator.id[0] != '\0')
+		return lookup_absences(st, date, out, err);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Group commit. */
+
+int
+vakt_store_batch_begin(struct vakt_store *st, struct vakt_err *err)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;
+	return tx_begin(st, "batch", err);
+}
+
+int
+vakt_store_batch_commit(struct vakt_store *st, struct vakt_err *err)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return 0;
+	st->is_nested = false;
+	return tx_commit(st, "batch", err);
+}
+
+bool
+vakt_store_batch_is_open(struct vakt_store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
+/* ---------------------------------------------------------------- */
+/* The contact log of calls. */
+
+static const char role_digits[VAKT_ROLE_COUNT] = {'0', '1', '2', '3'};
+
+/* "2||+4790000000|20;3||+4755555555|20" */
+static char *
+plan_encode(const struct vakt_plan *p)
+{
+	struct vakt_buf b = {0};
+
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct vakt_step *st = &p->steps[i];
+
+		vakt_buf_printf(&b, "%s%c|%s|%s|%d", i > 0 ? ";" : "",
+		    role_digits[st->role], st->who, st->number, st->timeout_s);
+	}
+	return vakt_buf_take(&b, NULL);
+}
+
+/* The inverse; steps that do not parse are left out. */
+static size_t
+plan_decode(const char *text, struct vakt_step steps[VAKT_PLAN_MAX])
+{
+	size_t n = 0;
+
+	while (*text != '\0' && n < VAKT_PLAN_MAX) {
+		size_t len = strcspn(text, ";");
+		char item[VAKT_ID_LEN + VAKT_E164_LEN + 32];
+		char *who, *num, *tmo;
+		struct vakt_step *st = &steps[n];
+
+		memset(st, 0, sizeof(*st));
+		if (len < sizeof(item)) {
+			memcpy(item, text, len);
+			item[len] = '\0';
+			who = strchr(item, '|');
+			num = who != NULL ? strchr(who + 1, '|') : NULL;
+			tmo = num != NULL ? strchr(num + 1, '|') : NULL;
+			if (tmo != NULL && item[0] >= '0' && item[0] <= '3') {
+				*who++ = *num++ = *tmo++ = '\0';
+				st->role = (enum vakt_role)(item[0] - '0');
+				(void)vakt_strlcpy(st->who, who, sizeof(st->who));
+				(void)vakt_strlcpy(st->number, num,
+				    sizeof(st->number));
+				st->timeout_s = atoi(tmo);
+				n++;
+			}
+		}
+		text += len;
+		if (*text == ';')
+			text++;
+	}
+	return n;
+}
+
+static int
+leg_insert(struct vakt_store *st, int64_t id, int step,
+    const struct vakt_step *p, int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LEG_INSERT];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, step) ||
+	    sqlite3_bind_int(s, 3, (int)p->role) || bind_text(s, 4, p->who) ||
+	    bind_text(s, 5, p->number) || sqlite3_bind_int64(s, 6, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "leg start", err);
+	}
+	return run(st, s, "leg start", err);
+}
+
+static int
+call_bind(sqlite3_stmt *s, const char *call_sid, const char *caller,
+    const struct vakt_plan *plan, const struct vakt_caller *who,
+    const char *plan_text)
+{
+	return bind_text(s, 1, plan->svc->id) || bind_text(s, 2, call_sid) ||
+	    bind_text(s, 3, caller) ||
+	    bind_text(s, 4, who->is_known ? who->youth.id : NULL) ||
+	    bind_text(s, 5, who->is_known && who->coordinator.id[0] != '\0' ?
+		who->coordinator.id : NULL) ||
+	    sqlite3_bind_int(s, 6, (int)plan->cat) ||
+	    sqlite3_bind_int(s, 7, (int)plan->why) ||
+	    bind_text(s, 8, plan_text) ||
+	    sqlite3_bind_int64(s, 9, plan->at_ms);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_call_add(struct vakt_store *st, const char *call_sid,
+    const char *caller, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms, int64_t *id, bool *is_dup,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_INSERT];
+	char *text = plan_encode(plan);
+	int rc;
+
+	*id = 0;
+	*is_dup = false;
+	if (call_bind(s, call_sid, caller, plan, who, text) != SQLITE_OK) {
+		free(text);
+		stmt_done(s);
+		return db_fail(st, "call add", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	free(text);
+	if (rc == SQLITE_ROW)
+		return leg_insert(st, *id, 1, &plan->steps[0], now_ms, err);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "call add", err);
+	/* DO NOTHING returned no row: this CallSid is already logged. */
+	*is_dup = true;
+	s = st->s[ST_CALL_ID_BY_SID];
+	if (bind_text(s, 1, call_sid) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		stmt_done(s);
+		return db_fail(st, "call add", err);
+	}
+	*id = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	return 0;
+}
+
+/* NOLINTEND(readability-function-size) */
+
+static int
+call_legs(struct vakt_store *st, struct vakt_call_rec *out,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_LEGS];
+	int rc;
+
+	if (sqlite3_bind_int64(s, 1, out->id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "call legs", err);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int step = sqlite3_column_int(s, 0);
+
+		if (step < 1 || step > VAKT_PLAN_MAX)
+			continue;
+		out->legs[step - 1].is_started = true;
+		out->legs[step - 1].outcome = sqlite3_column_int(s, 1);
+		out->legs[step - 1].confirmed_ms = sqlite3_column_int64(s, 2);
+	}
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "call legs", err);
+}
+
+int
+vakt_store_call_get(struct vakt_store *st, int64_t id,
+    struct vakt_call_rec *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "call get", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		col_copy(s, 1, out->service, sizeof(out->service));
+		col_copy(s, 2, out->caller, sizeof(out->caller));
+		col_copy(s, 3, out->youth, sizeof(out->youth));
+		col_copy(s, 4, out->youth_name, sizeof(out->youth_name));
+		col_copy(s, 5, out->coordinator, sizeof(out->coordinator));
+		out->cat = (enum vakt_category)sqlite3_column_int(s, 6);
+		out->received_ms = sqlite3_column_int64(s, 7);
+		out->status = (enum vakt_status)sqlite3_column_int(s, 8);
+		out->n_steps = plan_decode(
+		    (const char *)sqlite3_column_text(s, 9) != NULL ?
+			(const char *)sqlite3_column_text(s, 9) : "",
+		    out->steps);
+	}
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "call get", err);
+	return call_legs(st, out, err) == -1 ? -1 : 1;
+}
+
+int
+vakt_store_call_get_by_sid(struct vakt_store *st, const char *call_sid,
+    struct vakt_call_rec *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_ID_BY_SID];
+	int64_t id;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, call_sid) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "call get", err);
+	}
+	rc = sqlite3_step(s);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "call get", err);
+	return vakt_store_call_get(st, id, out, err);
+}
+
+int
+vakt_store_leg_start(struct vakt_store *st, int64_t id, int step,
+    const struct vakt_step *plan_step, int64_t now_ms, struct vakt_err *err)
+{
+	return leg_insert(st, id, step, plan_step, now_ms, err);
+}
+
+int
+vakt_store_leg_confirm(struct vakt_store *st, int64_t id, int step,
+    const char *leg_sid, int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LEG_CONFIRM];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, step) ||
+	    sqlite3_bind_int64(s, 3, now_ms) || bind_text(s, 4, leg_sid)) {
+		stmt_done(s);
+		return db_fail(st, "leg confirm", err);
+	}
+	return run(st, s, "leg confirm", err);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_leg_end(struct vakt_store *st, int64_t id, int step,
+    const char *leg_sid, enum vakt_leg_outcome outcome, int64_t now_ms,
+    bool *is_new, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LEG_END];
+
+	*is_new = false;
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, step) ||
+	    sqlite3_bind_int(s, 3, (int)outcome) ||
+	    sqlite3_bind_int64(s, 4, now_ms) ||
+	    bind_text(s, 5, leg_sid != NULL && leg_sid[0] != '\0' ? leg_sid :
+									NULL)) {
+		stmt_done(s);
+		return db_fail(st, "leg end", err);
+	}
+	if (run(st, s, "leg end", err) == -1)
+		return -1;
+	*is_new = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+/* NOLINTEND(readability-function-size) */
+
+/* Count a reached youth (or number) as follow-up of earlier misses. */
+static int
+followup(struct vakt_store *st, const struct vakt_call_rec *c, int64_t at_ms,
+    struct vakt_err *err)
+{
+	bool by_youth = c->youth[0] != '\0';
+	sqlite3_stmt *s = st->s[by_youth ? ST_FOLLOWUP_YOUTH : ST_FOLLOWUP_CALLER];
+
+	if (bind_text(s, 1, c->service) ||
+	    bind_text(s, 2, by_youth ? c->youth : c->caller) ||
+	    sqlite3_bind_int64(s, 3, at_ms)) {
+		stmt_done(s);
+		return db_fail(st, "follow-up", err);
+	}
+	return run(st, s, "follow-up", err);
+}
+
+int
+vakt_store_call_answered(struct vakt_store *st, int64_t id, int step,
+    int64_t answered_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_ANSWERED];
+	struct vakt_call_rec c;
+	int found;
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, step) ||
+	    sqlite3_bind_int64(s, 3, answered_ms)) {
+		stmt_done(s);
+		return db_fail(st, "call answered", err);
+	}
+	if (run(st, s, "call answered", err) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0; /* already answered: a retried webhook */
+	found = vakt_store_call_get(st, id, &c, err);
+	if (found != 1)
+		return found;
+	return followup(st, &c, answered_ms, err);
+}
+
+int
+vakt_store_call_missed(struct vakt_store *st, int64_t id,
+    enum vakt_missed reason, int64_t now_ms, bool *changed,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_MISSED];
+
+	*changed = false;
+	if (sqlite3_bind_int64(s, 1, id) ||
+	    sqlite3_bind_int(s, 2, (int)reason) ||
+	    sqlite3_bind_int64(s, 3, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "call missed", err);
+	}
+	if (run(st, s, "call missed", err) == -1)
+		return -1;
+	*changed = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+int
+vakt_store_call_ended(struct vakt_store *st, int64_t id, int duration_s,
+    int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CALL_ENDED];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, now_ms) ||
+	    sqlite3_bind_int(s, 3, duration_s)) {
+		stmt_done(s);
+		return db_fail(st, "call ended", err);
+	}
+	return run(st, s, "call ended", err);
+}
+
+/* ---------------------------------------------------------------- */
+/* The outbox. */
+
+int
+vakt_store_outbox_add(struct vakt_store *st, const struct vakt_outbox_msg *m,
+    int64_t now_ms, int64_t *id, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_INSERT];
+	int rc;
+
+	if (sqlite3_bind_int64(s, 1, m->contact) || bind_text(s, 2, m->service) ||
+	    sqlite3_bind_int(s, 3, (int)m->purpose) || bind_text(s, 4, m->to) ||
+	    bind_text(s, 5, m->from) || bind_text(s, 6, m->body) ||
+	    sqlite3_bind_int64(s, 7, (int64_t)strlen(m->body)) ||
+	    sqlite3_bind_int64(s, 8, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "outbox add", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && id != NULL)
+		*id = sqlite3_column_int64(s, 0);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "outbox add", err);
+}
+
+static bool
+is_skipped(int64_t id, const int64_t *skip, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (skip[i] == id)
+			return true;
+	return false;
+}
+
+static void
+outbox_from_row(sqlite3_stmt *s, struct vakt_outbox_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->contact = sqlite3_column_int64(s, 1);
+	col_copy(s, 2, r->service, sizeof(r->service));
+	r->purpose = sqlite3_column_int(s, 3);
+	col_copy(s, 4, r->to, sizeof(r->to));
+	col_copy(s, 5, r->from, sizeof(r->from));
+	r->body = vakt_xstrdup((const char *)sqlite3_column_text(s, 6));
+	r->attempts = sqlite3_column_int(s, 7);
+	r->created_ms = sqlite3_column_int64(s, 8);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_outbox_due(struct vakt_store *st, int64_t now_ms,
+    const int64_t *skip, size_t n_skip, size_t limit,
+    struct vakt_outbox_row **out, size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_DUE];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	/* Ask for the rows in flight too, then leave them out. */
+	if (sqlite3_bind_int64(s, 1, now_ms) ||
+	    sqlite3_bind_int64(s, 2, (int64_t)(limit + n_skip))) {
+		stmt_done(s);
+		return db_fail(st, "outbox due", err);
+	}
+	*out = vakt_xcalloc(limit, sizeof(**out));
+	while (*n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (is_skipped(sqlite3_column_int64(s, 0), skip, n_skip))
+			continue;
+		outbox_from_row(s, &(*out)[(*n)++]);
+	}
+	if (*n == limit)
+		rc = SQLITE_DONE;
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		vakt_store_outbox_rows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_fail(st, "outbox due", err);
+	}
+	return 0;
+}
+
+/* NOLINTEND(readability-function-size) */
+
+void
+vakt_store_outbox_rows_free(struct vakt_outbox_row *rows, size_t n)
+{
+	for (size_t i = 0; rows != NULL && i < n; i++) {
+		if (rows[i].body != NULL)
+			explicit_bzero(rows[i].body, strlen(rows[i].body));
+		free(rows[i].body);
+	}
+	free(rows);
+}
+
+int
+vakt_store_outbox_next_ms(struct vakt_store *st, int64_t now_ms,
+    int64_t *next_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_NEXT];
+	int rc;
+
+	*next_ms = INT64_MAX;
+	if (sqlite3_bind_int64(s, 1, now_ms) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "outbox next", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*next_ms = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, "outbox next", err);
+}
+
+int
+vakt_store_outbox_sent(struct vakt_store *st, int64_t id, const char *sid,
+    int64_t now_ms, bool keep_body, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_SENT];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, now_ms) ||
+	    bind_text(s, 3, sid) || sqlite3_bind_int(s, 4, keep_body)) {
+		stmt_done(s);
+		return db_fail(st, "outbox sent", err);
+	}
+	return run(st, s, "outbox sent", err);
+}
+
+int
+vakt_store_outbox_retry(struct vakt_store *st, int64_t id, int64_t next_ms,
+    const char *error, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_RETRY];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, next_ms) ||
+	    bind_text(s, 3, error)) {
+		stmt_done(s);
+		return db_fail(st, "outbox retry", err);
+	}
+	return run(st, s, "outbox retry", err);
+}
+
+int
+vakt_store_outbox_failed(struct vakt_store *st, int64_t id, const char *error,
+    int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_FAILED];
+
+	/* A message that will never be delivered keeps no body either. */
+	if (sqlite3_bind_int64(s, 1, id) || bind_text(s, 2, error) ||
+	    sqlite3_bind_int64(s, 3, now_ms) || sqlite3_bind_int(s, 4, 0)) {
+		stmt_done(s);
+		return db_fail(st, "outbox failed", err);
+	}
+	return run(st, s, "outbox failed", err);
+}
+
+int
+vakt_store_outbox_counts(struct vakt_store *st, size_t *pending,
+    size_t *failed, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_COUNTS];
+	int rc = sqlite3_step(s);
+
+	*pending = *failed = 0;
+	if (rc == SQLITE_ROW) {
+		*pending = (size_t)sqlite3_column_int64(s, 0);
+		*failed = (size_t)sqlite3_column_int64(s, 1);
+	}
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, "outbox counts", err);
+}
+
+int
+vakt_store_checkpoint(struct vakt_store *st, struct vakt_err *err)
+{
+	int rc;
+
+	if (!sqlite3_get_autocommit(st->db)) {
+		vakt_err_set(err, "checkpoint: a transaction is open");
+		return -1;
+	}
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc == SQLITE_BUSY)
+		return 1;
+	return rc == SQLITE_OK ? 0 : db_fail(st, "checkpoint", err);
+}

@@ -1,0 +1,343 @@
+/*
+ * store.h: the SQLite database shared by vaktd and vaktctl.
+ *
+ * Owns the schema and its migrations (PRAGMA user_version), and every
+ * SQL statement, each prepared once at open.  Opens in WAL mode with
+ * foreign keys on, synchronous=FULL and a busy timeout.  Writes use
+ * BEGIN IMMEDIATE because two processes share the file.  Nothing here
+ * logs; failures come back in struct vakt_err (kind VAKT_ERR_DATA for
+ * refusals of the caller's data, VAKT_ERR_SYSTEM for SQLite failures,
+ * the message then carrying the path or sqlite3_errmsg()).
+ *
+ * Times are UTC milliseconds; civil dates (absences) are yyyymmdd.
+ */
+#ifndef VAKT_STORE_H
+#define VAKT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vakt/contact.h"
+#include "vakt/router.h"
+#include "vakt/util.h"
+
+struct vakt_store; /* opaque, daemon/store.c */
+
+/* The schema version this binary writes (PRAGMA user_version). */
+#define VAKT_STORE_VERSION 2
+
+/*
+ * Open the database at path, creating it and applying migrations as
+ * needed (one transaction each).  busy_timeout_ms is how long a
+ * statement waits for a lock held by the other process.  A database
+ * newer than this binary is refused, and so is an SQLite file with
+ * tables that vakt did not make (schema version 0).  Returns a store
+ * the caller releases with vakt_store_close(), or NULL with err set
+ * (kind VAKT_ERR_SYSTEM; the message names path and SQLite's reason,
+ * e.g. "/x/vakt.db: cannot open: unable to open database file").
+ */
+struct vakt_store *vakt_store_open(
+    const char *path, int busy_timeout_ms, struct vakt_err *err);
+
+void vakt_store_close(struct vakt_store *st); /* NULL is a no-op */
+
+/* Schema version of the open database. */
+int vakt_store_version(struct vakt_store *st);
+
+/* A cheap read that proves the database answers (for /healthz). */
+int vakt_store_ping(struct vakt_store *st, struct vakt_err *err);
+
+/*
+ * The directory.  Ids are 1..63 characters of [A-Za-z0-9._-] and are
+ * unique across services (a youth's id is its code, e.g. "U-0142").
+ * Names are UTF-8 without control characters.  Phones are E.164
+ * (callers normalise with vakt_e164_normalize() first).
+ */
+struct vakt_coordinator {
+	char id[VAKT_ID_LEN];
+	char service[VAKT_ID_LEN];
+	char name[VAKT_NAME_LEN];
+	char phone[VAKT_E164_LEN];
+};
+
+struct vakt_youth {
+	char id[VAKT_ID_LEN];
+	char service[VAKT_ID_LEN];
+	char name[VAKT_NAME_LEN]; /* may be empty */
+	char phone[VAKT_E164_LEN];
+	char coordinator[VAKT_ID_LEN];
+};
+
+struct vakt_absence {
+	int64_t id; /* set by vakt_store_absence_add() */
+	char coordinator[VAKT_ID_LEN];
+	int from;                     /* yyyymmdd, inclusive */
+	int to;                       /* yyyymmdd, inclusive */
+	char substitute[VAKT_ID_LEN]; /* "" for none */
+};
+
+/*
+ * Mutations.  Each runs in its own BEGIN IMMEDIATE transaction and
+ * writes an audit row (actor, action, subject, detail) in it; now_ms
+ * stamps both.  Refusals (VAKT_ERR_DATA) say exactly why, e.g.
+ *   coordinator add: id "kari" already exists
+ *   youth add: phone +4791234567 already belongs to youth U-0001
+ *   youth add: phone +4791234567 belongs to coordinator kari
+ *   coordinator remove: kari still has youths U-0001, U-0002
+ *   coordinator remove: kari is the substitute in absence 3
+ *   youth add: no coordinator "nina" in service due
+ * A youth's coordinator must belong to the youth's service; a
+ * substitute must be another coordinator of the same service.  A phone
+ * may not be used by two youths of one service, nor by a youth and a
+ * coordinator of one service (a staff reply must never be mistaken for
+ * a youth's message).  Removing a coordinator also removes their
+ * absences.  Absence dates must be real dates with from <= to.
+ * Audit details never hold a full phone number (vakt_mask_e164()).
+ * Moving a youth to the coordinator they already have changes nothing
+ * and writes no audit row.
+ */
+int vakt_store_coordinator_add(struct vakt_store *st,
+    const struct vakt_coordinator *c, const char *actor, int64_t now_ms,
+    struct vakt_err *err);
+int vakt_store_coordinator_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+int vakt_store_youth_add(struct vakt_store *st, const struct vakt_youth *y,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+int vakt_store_youth_move(struct vakt_store *st, const char *id,
+    const char *coordinator, const char *actor, int64_t now_ms,
+    struct vakt_err *err);
+int vakt_store_youth_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+/* Sets a->id to the new absence's number. */
+int vakt_store_absence_add(struct vakt_store *st, struct vakt_absence *a,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+int vakt_store_absence_remove(struct vakt_store *st, int64_t id,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+
+/*
+ * Listings, sorted by id (absences by from date, then id).  service
+ * NULL means all services.  *out is an array of *n items that the
+ * caller frees with free() (NULL when *n is 0).
+ */
+int vakt_store_coordinator_list(struct vakt_store *st, const char *service,
+    struct vakt_coordinator **out, size_t *n, struct vakt_err *err);
+int vakt_store_youth_list(struct vakt_store *st, const char *service,
+    struct vakt_youth **out, size_t *n, struct vakt_err *err);
+int vakt_store_absence_list(struct vakt_store *st, const char *service,
+    struct vakt_absence **out, size_t *n, struct vakt_err *err);
+
+/* Fetch one by id: 1 found, 0 not found, -1 error. */
+int vakt_store_coordinator_get(struct vakt_store *st, const char *id,
+    struct vakt_coordinator *out, struct vakt_err *err);
+int vakt_store_youth_get(struct vakt_store *st, const char *id,
+    struct vakt_youth *out, struct vakt_err *err);
+
+/*
+ * CSV import, all or nothing.  Each row is a coordinator or a youth
+ * with the line it came from; an existing id is updated (name, phone,
+ * coordinator), a new one added.  Coordinators are applied before
+ * youths.  The first row that is refused rolls everything back and err
+ * names its line: "line 7: youth U-0009: no coordinator \"nina\" in
+ * service due".  An id on two rows, or a row that would move a record
+ * to another service, is refused.  *n_added and *n_updated count the
+ * records written; a row equal to the stored record counts in neither
+ * and is not audited.  One audit row per record written, plus one
+ * "import" row with the totals.
+ */
+/* A coordinator or a youth, as is_youth says. */
+union vakt_import_record {
+	struct vakt_coordinator coordinator;
+	struct vakt_youth youth;
+};
+
+struct vakt_import_row {
+	int line;
+	bool is_youth;
+	union vakt_import_record u;
+};
+
+int vakt_store_import(struct vakt_store *st, const struct vakt_import_row *rows,
+    size_t n, const char *actor, int64_t now_ms, size_t *n_added,
+    size_t *n_updated, struct vakt_err *err);
+
+/*
+ * What the directory knows of number calling service on local date
+ * (yyyymmdd): the youth, their coordinator, and the coordinator's
+ * absences that cover date (with substitutes), by from date, at most
+ * VAKT_ABSENCES_MAX.  out->is_known is false for a number that is no
+ * youth of the service (NULL or "" included).  0, or -1 when the
+ * database could not be read (the caller then routes to safety).
+ * Two indexed look-ups; runs on every call.
+ */
+int vakt_store_lookup_caller(struct vakt_store *st, const char *service,
+    const char *number, int date, struct vakt_caller *out,
+    struct vakt_err *err);
+
+/* The audit trail, newest first, at most limit rows. */
+struct vakt_audit {
+	int64_t id;
+	int64_t at_ms;
+	char actor[VAKT_NAME_LEN];
+	char action[VAKT_ID_LEN];
+	char subject[VAKT_ID_LEN];
+	char detail[256];
+};
+
+int vakt_store_audit_list(struct vakt_store *st, size_t limit,
+    struct vakt_audit **out, size_t *n, struct vakt_err *err);
+
+/* Append an audit row outside the directory (config reload, tokens). */
+int vakt_store_audit_add(struct vakt_store *st, const char *actor,
+    const char *action, const char *subject, const char *detail, int64_t now_ms,
+    struct vakt_err *err);
+
+/*
+ * Group commit.  vaktd opens one write transaction at the first write
+ * of a loop turn and commits it once before the turn's replies leave.
+ * Every statement below joins it when it is open and autocommits
+ * otherwise; the directory mutations above nest inside it.
+ */
+int vakt_store_batch_begin(struct vakt_store *st, struct vakt_err *err);
+/* Commit if open (0 if none was); on failure everything is rolled back. */
+int vakt_store_batch_commit(struct vakt_store *st, struct vakt_err *err);
+bool vakt_store_batch_is_open(struct vakt_store *st);
+
+/*
+ * The contact log of calls.  A call keeps its plan (the steps as
+ * planned when it came in) and one leg row per step that rang.
+ */
+#define VAKT_CALLER_LEN 64
+
+struct vakt_leg_rec {
+	bool is_started;
+	int outcome;	      /* enum vakt_leg_outcome, 0 while ringing */
+	int64_t confirmed_ms; /* key press, 0 if none */
+};
+
+struct vakt_call_rec {
+	int64_t id;
+	char service[VAKT_ID_LEN];
+	char caller[VAKT_CALLER_LEN];
+	char youth[VAKT_ID_LEN];	/* "" for an unknown caller */
+	char youth_name[VAKT_NAME_LEN]; /* today's name, "" if removed */
+	char coordinator[VAKT_ID_LEN];
+	enum vakt_category cat;
+	int64_t received_ms;
+	enum vakt_status status;
+	struct vakt_step steps[VAKT_PLAN_MAX];
+	size_t n_steps;
+	struct vakt_leg_rec legs[VAKT_PLAN_MAX];
+};
+
+/*
+ * Log a new call from caller (as received) with its plan and the
+ * directory's view of the caller, and start leg 1 at now_ms.  A
+ * call_sid seen before is not logged again: *id is the existing
+ * contact's and *is_dup true.
+ */
+int vakt_store_call_add(struct vakt_store *st, const char *call_sid,
+    const char *caller, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms, int64_t *id, bool *is_dup,
+    struct vakt_err *err);
+
+/* One call by contact id or CallSid: 1 found, 0 not found, -1 error. */
+int vakt_store_call_get(struct vakt_store *st, int64_t id,
+    struct vakt_call_rec *out, struct vakt_err *err);
+int vakt_store_call_get_by_sid(struct vakt_store *st, const char *call_sid,
+    struct vakt_call_rec *out, struct vakt_err *err);
+
+/* Leg step (1-based) of call id began ringing (once). */
+int vakt_store_leg_start(struct vakt_store *st, int64_t id, int step,
+    const struct vakt_step *plan_step, int64_t now_ms, struct vakt_err *err);
+
+/* The staff member on leg step pressed 1 (the first press counts). */
+int vakt_store_leg_confirm(struct vakt_store *st, int64_t id, int step,
+    const char *leg_sid, int64_t now_ms, struct vakt_err *err);
+
+/*
+ * How leg step ended.  *is_new is false when it was already recorded
+ * (a retried webhook), and nothing changes then.
+ */
+int vakt_store_leg_end(struct vakt_store *st, int64_t id, int step,
+    const char *leg_sid, enum vakt_leg_outcome outcome, int64_t now_ms,
+    bool *is_new, struct vakt_err *err);
+
+/*
+ * Leg step answered the call at answered_ms: the contact is answered
+ * (by that leg's role and person), and the same youth's (or, unknown,
+ * the same number's) earlier missed calls count it as their follow-up.
+ */
+int vakt_store_call_answered(struct vakt_store *st, int64_t id, int step,
+    int64_t answered_ms, struct vakt_err *err);
+
+/* Missed, if still open; *changed says whether this call did it. */
+int vakt_store_call_missed(struct vakt_store *st, int64_t id,
+    enum vakt_missed reason, int64_t now_ms, bool *changed,
+    struct vakt_err *err);
+
+/* The call ended (its final status): when, and how long it lasted. */
+int vakt_store_call_ended(struct vakt_store *st, int64_t id, int duration_s,
+    int64_t now_ms, struct vakt_err *err);
+
+/*
+ * The outbox.  A row is pending until sent (the provider accepted it)
+ * or failed for good; bodies are wiped at either end unless kept.
+ */
+struct vakt_outbox_msg {
+	int64_t contact; /* 0 for none */
+	const char *service;
+	enum vakt_purpose purpose;
+	const char *to;
+	const char *from;
+	const char *body;
+};
+
+/* Queue m at now_ms (due at once); *id (may be NULL) gets its row id. */
+int vakt_store_outbox_add(struct vakt_store *st,
+    const struct vakt_outbox_msg *m, int64_t now_ms, int64_t *id,
+    struct vakt_err *err);
+
+struct vakt_outbox_row {
+	int64_t id;
+	int64_t contact;
+	char service[VAKT_ID_LEN];
+	int purpose;
+	char to[VAKT_E164_LEN];
+	char from[VAKT_E164_LEN];
+	char *body; /* owned */
+	int attempts;
+	int64_t created_ms;
+};
+
+/*
+ * Pending rows due at now_ms, oldest due first, at most limit, leaving
+ * out the ids in skip (sends in flight).  Free with
+ * vakt_store_outbox_rows_free().
+ */
+int vakt_store_outbox_due(struct vakt_store *st, int64_t now_ms,
+    const int64_t *skip, size_t n_skip, size_t limit,
+    struct vakt_outbox_row **out, size_t *n, struct vakt_err *err);
+void vakt_store_outbox_rows_free(struct vakt_outbox_row *rows, size_t n);
+
+/* Earliest next_ms after now_ms of a pending row, INT64_MAX if none. */
+int vakt_store_outbox_next_ms(struct vakt_store *st, int64_t now_ms,
+    int64_t *next_ms, struct vakt_err *err);
+
+int vakt_store_outbox_sent(struct vakt_store *st, int64_t id, const char *sid,
+    int64_t now_ms, bool keep_body, struct vakt_err *err);
+int vakt_store_outbox_retry(struct vakt_store *st, int64_t id, int64_t next_ms,
+    const char *error, struct vakt_err *err);
+int vakt_store_outbox_failed(struct vakt_store *st, int64_t id,
+    const char *error, int64_t now_ms, struct vakt_err *err);
+int vakt_store_outbox_counts(struct vakt_store *st, size_t *pending,
+    size_t *failed, struct vakt_err *err);
+
+/*
+ * Checkpoint and truncate the WAL, so that no old page (a wiped body)
+ * stays in it.  0 done, 1 busy (a reader: try later), -1 error.  Not
+ * inside a batch.
+ */
+int vakt_store_checkpoint(struct vakt_store *st, struct vakt_err *err);
+
+#endif
