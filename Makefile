@@ -96,7 +96,7 @@ $(BUILD)/tests/unit/run: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
 
 $(BUILD)/tests/it/run: $(IT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS) -lpthread
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)

@@ -152,6 +152,7 @@ static const struct key outbox_keys[] = {
     INT("give_up", 60, 604800, 86400),
     INT("validity", 1, 36000, 900),
     INT("max_in_flight", 1, 64, 8),
+    INT("timeout", 1, 120, 30),
     END,
 };
 
@@ -976,6 +977,8 @@ load_outbox(
 	cfg->outbox.validity_s = (int)get_int(ld, g, outbox_keys, "validity");
 	cfg->outbox.max_in_flight =
 	    (int)get_int(ld, g, outbox_keys, "max_in_flight");
+	cfg->outbox.timeout_ms =
+	    (int64_t)get_int(ld, g, outbox_keys, "timeout") * 1000;
 }
 
 /*

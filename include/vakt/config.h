@@ -61,6 +61,7 @@ struct vakt_config {
 		int64_t give_up_ms;	/* default 24 h */
 		int validity_s;		/* Twilio ValidityPeriod, default 900 */
 		int max_in_flight;	/* concurrent sends, default 8 */
+		int64_t timeout_ms;	/* one send, default 30 s */
 	} outbox;
 };
 

@@ -259,6 +259,7 @@ Test(config, defaults_fill_a_minimal_config)
 	cr_expect_eq(r.cfg->outbox.retry_max_ms, 300000);
 	cr_expect_eq(r.cfg->outbox.give_up_ms, 86400000);
 	cr_expect_eq(r.cfg->outbox.validity_s, 900);
+	cr_expect_eq(r.cfg->outbox.timeout_ms, 30000);
 	cr_expect_eq(r.cfg->outbox.max_in_flight, 8);
 	run_free(&r);
 }

@@ -1,0 +1,70 @@
+/*
+ * app.c: the write path shared by the webhook handlers.  A loop turn
+ * opens one transaction at its first write and commits it once at its
+ * end (group commit: one fsync for all the turn's contacts, with
+ * synchronous=FULL kept).
+ */
+#include "vakt/app.h"
+
+#include "vakt/log.h"
+#include "vakt/outbox.h"
+#include "vakt/store.h"
+
+int
+vakt_app_write(struct vakt_app *app)
+{
+	struct vakt_err err;
+
+	if (app->is_turn_faulted)
+		return -1;
+	if (vakt_store_batch_begin(app->store, &err) == -1) {
+		vakt_app_fault(app, "begin", &err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+vakt_app_fault(struct vakt_app *app, const char *what,
+    const struct vakt_err *err)
+{
+	app->counters.store_errors++;
+	app->is_turn_faulted = true;
+	app->n_faults++;
+	if (!app->is_faulted)
+		vakt_log_errx("store: %s failed: %s; routing by the safety plan "
+			      "until it works again",
+		    what, err->msg);
+	app->is_faulted = true;
+}
+
+void
+vakt_app_ok(struct vakt_app *app)
+{
+	if (!app->is_faulted)
+		return;
+	vakt_log_info("store: working again after %llu failures",
+	    (unsigned long long)app->n_faults);
+	app->is_faulted = false;
+	app->n_faults = 0;
+}
+
+void
+vakt_app_turn_end(struct vakt_app *app)
+{
+	struct vakt_err err;
+
+	if (vakt_store_batch_is_open(app->store)) {
+		if (vakt_store_batch_commit(app->store, &err) == -1) {
+			/* The replies still go out: no call is lost to this. */
+			vakt_app_fault(app, "commit", &err);
+			app->is_outbox_dirty = false;
+		} else if (!app->is_turn_faulted) {
+			vakt_app_ok(app);
+		}
+	}
+	app->is_turn_faulted = false;
+	if (app->is_outbox_dirty && app->outbox != NULL)
+		vakt_outbox_kick(app->outbox);
+	app->is_outbox_dirty = false;
+}

@@ -1,0 +1,379 @@
+/*
+ * main.c: vaktd.  Arguments, configuration, the database, signal
+ * events, systemd notification and the event loop; it wires modules
+ * together and computes nothing itself.
+ */
+#include <sys/types.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "vakt/app.h"
+#include "vakt/config.h"
+#include "vakt/http.h"
+#include "vakt/log.h"
+#include "vakt/outbox.h"
+#include "vakt/store.h"
+#include "vakt/voice.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR_VAKT "/vakt.conf"
+
+#ifndef SYSCONFDIR_VAKT
+#define SYSCONFDIR_VAKT "/etc/vakt"
+#endif
+
+struct vaktd {
+	struct event_base *base;
+	struct vakt_http *http;
+	struct vakt_app app;
+	struct vakt_config *cfg; /* owned; app.cfg points here */
+	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog;
+	int exit_code;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: vaktd [-v] [-c FILE]\n"
+		   "       vaktd --check-config [-c FILE]\n"
+		   "  -c, --config FILE   configuration (default %s)\n"
+		   "      --check-config  validate the configuration and exit\n"
+		   "  -v, --verbose       log debug lines\n"
+		   "  -V, --version       print the version and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+/* Print every configuration error on stderr; returns EX_CONFIG. */
+static int
+config_errors(const struct vakt_strlist *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->v[i]);
+	return EX_CONFIG;
+}
+
+static struct vakt_http_limits
+limits_of(const struct vakt_config *cfg)
+{
+	struct vakt_http_limits lim = {
+		.max_body = cfg->http.max_body,
+		.max_headers = cfg->http.max_headers,
+		.timeout_s = cfg->http.timeout_s,
+		.max_connections = cfg->http.max_connections,
+	};
+
+	return lim;
+}
+
+static int
+health_hook(void *arg, struct vakt_err *err)
+{
+	struct vaktd *d = arg;
+
+	return vakt_store_ping(d->app.store, err);
+}
+
+static void
+commit_hook(void *arg)
+{
+	struct vaktd *d = arg;
+
+	vakt_app_turn_end(&d->app);
+}
+
+static void
+metrics_hook(void *arg, struct vakt_buf *out)
+{
+	struct vaktd *d = arg;
+	const struct vakt_counters *c = &d->app.counters;
+
+	vakt_buf_printf(out,
+	    "# HELP vakt_calls_total Calls by what became of them.\n"
+	    "# TYPE vakt_calls_total counter\n"
+	    "vakt_calls_total{event=\"received\"} %llu\n"
+	    "vakt_calls_total{event=\"answered\"} %llu\n"
+	    "vakt_calls_total{event=\"missed\"} %llu\n"
+	    "# HELP vakt_sms_received_total Messages received.\n"
+	    "# TYPE vakt_sms_received_total counter\n"
+	    "vakt_sms_received_total %llu\n"
+	    "# HELP vakt_webhooks_rejected_total Webhooks refused (signature, "
+	    "form).\n"
+	    "# TYPE vakt_webhooks_rejected_total counter\n"
+	    "vakt_webhooks_rejected_total %llu\n",
+	    (unsigned long long)c->calls, (unsigned long long)c->answered,
+	    (unsigned long long)c->missed, (unsigned long long)c->sms_in,
+	    (unsigned long long)c->rejected);
+	vakt_outbox_metrics(d->app.outbox, out);
+	vakt_buf_printf(out,
+	    "# HELP vakt_store_errors_total Database statements that failed.\n"
+	    "# TYPE vakt_store_errors_total counter\n"
+	    "vakt_store_errors_total %llu\n"
+	    "# HELP vakt_failsafe_plans_total Calls routed by the safety "
+	    "plan (beredskap, fallback) because of a fault.\n"
+	    "# TYPE vakt_failsafe_plans_total counter\n"
+	    "vakt_failsafe_plans_total %llu\n"
+	    "# HELP vakt_config_reloads_total SIGHUP reloads, by result.\n"
+	    "# TYPE vakt_config_reloads_total counter\n"
+	    "vakt_config_reloads_total{result=\"ok\"} %llu\n"
+	    "vakt_config_reloads_total{result=\"refused\"} %llu\n",
+	    (unsigned long long)c->store_errors,
+	    (unsigned long long)c->failsafe_plans,
+	    (unsigned long long)c->reloads,
+	    (unsigned long long)c->reload_failures);
+}
+
+/*
+ * SIGHUP: load the file again on the side.  A config that fails is
+ * refused with every error logged and the running one kept; a good
+ * one is swapped in between events.
+ */
+static void
+reload(struct vaktd *d)
+{
+	struct vakt_strlist errs = {0}, notes = {0};
+	struct vakt_config *neu;
+	struct vakt_err err;
+	struct vakt_http_limits lim;
+
+	(void)sd_notify(0, "RELOADING=1");
+	if (vakt_config_load(d->cfg->path, &neu, &errs) == -1) {
+		for (size_t i = 0; i < errs.n; i++)
+			vakt_log_errx("config: %s", errs.v[i]);
+		vakt_log_errx("config: reload refused, keeping the running "
+			      "configuration");
+		d->app.counters.reload_failures++;
+		vakt_strlist_free(&errs);
+		(void)sd_notify(0, "READY=1");
+		return;
+	}
+	vakt_config_restart_needed(d->cfg, neu, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		vakt_log_warnx("config: %s", notes.v[i]);
+	vakt_strlist_free(&notes);
+	vakt_config_free(d->cfg);
+	d->cfg = neu;
+	d->app.cfg = neu;
+	lim = limits_of(neu);
+	vakt_http_set_limits(d->http, &lim);
+	d->app.counters.reloads++;
+	if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
+	    neu->path, "", vakt_clock_now_ms(), &err) == -1)
+		vakt_log_warnx("store: %s", err.msg);
+	vakt_log_info("config: reloaded %s services=%zu", neu->path,
+	    neu->n_services);
+	(void)sd_notify(0, "READY=1");
+}
+
+static void
+drained(void *arg)
+{
+	struct vaktd *d = arg;
+
+	vakt_log_info("vaktd: all requests answered, exiting");
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct vaktd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	vakt_log_info("vaktd: %s received, finishing requests",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	(void)sd_notify(0, "STOPPING=1");
+	event_del(d->ev_hup);
+	vakt_http_drain(d->http, drained, d);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	(void)sd_notify(0, "WATCHDOG=1");
+}
+
+static int
+setup_events(struct vaktd *d)
+{
+	uint64_t usec = 0;
+
+	d->ev_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, signal_cb, d);
+	if (d->ev_hup == NULL || d->ev_term == NULL || d->ev_int == NULL ||
+	    evsignal_add(d->ev_hup, NULL) == -1 ||
+	    evsignal_add(d->ev_term, NULL) == -1 ||
+	    evsignal_add(d->ev_int, NULL) == -1)
+		return -1;
+	/* Under systemd's WatchdogSec, ping at half the interval. */
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		struct timeval tv = {(time_t)(usec / 2000000),
+		    (suseconds_t)(usec / 2 % 1000000)};
+
+		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_cb,
+		    d);
+		if (d->ev_watchdog == NULL ||
+		    event_add(d->ev_watchdog, &tv) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+start(struct vaktd *d)
+{
+	struct vakt_http_limits lim = limits_of(d->cfg);
+	struct vakt_err err;
+	int port;
+
+	d->app.store = vakt_store_open(d->cfg->database,
+	    d->cfg->http.busy_timeout_ms, &err);
+	if (d->app.store == NULL) {
+		vakt_log_errx("store: %s", err.msg);
+		return EX_IOERR;
+	}
+	d->base = event_base_new();
+	if (d->base == NULL || setup_events(d) == -1) {
+		vakt_log_errx("vaktd: cannot set up the event loop");
+		return EX_OSERR;
+	}
+	d->http = vakt_http_new(d->base, &lim, &err);
+	if (d->http == NULL) {
+		vakt_log_errx("%s", err.msg);
+		return EX_OSERR;
+	}
+	d->app.outbox = vakt_outbox_new(d->base, &d->app, &err);
+	if (d->app.outbox == NULL) {
+		vakt_log_errx("%s", err.msg);
+		return EX_OSERR;
+	}
+	vakt_http_set_hooks(d->http, health_hook, commit_hook, metrics_hook, d);
+	vakt_voice_routes(d->http, &d->app);
+	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
+	    &port, &err) == -1) {
+		vakt_log_errx("%s", err.msg);
+		return EX_UNAVAILABLE;
+	}
+	vakt_log_info("vaktd: listening addr=%s port=%d database=%s "
+		      "services=%zu version=%s",
+	    d->cfg->http.listen, port, d->cfg->database, d->cfg->n_services,
+	    VAKT_VERSION);
+	return 0;
+}
+
+static void
+stop(struct vaktd *d)
+{
+	vakt_http_free(d->http);
+	vakt_outbox_free(d->app.outbox);
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	vakt_store_close(d->app.store);
+	vakt_config_free(d->cfg);
+}
+
+/* Parse arguments; returns -1 to go on, or an exit code. */
+static int
+parse_args(int argc, char **argv, const char **path, bool *check)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 'C'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'C':
+			*check = true;
+			break;
+		case 'v':
+			vakt_log_set_verbose(true);
+			break;
+		case 'V':
+			printf("vaktd %s\n", VAKT_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vaktd d = {0};
+	struct vakt_strlist errs = {0};
+	const char *path = DEFAULT_CONFIG;
+	bool check = false;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &path, &check)) != -1)
+		return rc;
+	if (vakt_config_load(path, &d.cfg, &errs) == -1) {
+		rc = config_errors(&errs);
+		vakt_strlist_free(&errs);
+		return rc;
+	}
+	if (check) {
+		printf("ok\n");
+		vakt_config_free(d.cfg);
+		return 0;
+	}
+	/* Local time everywhere comes from this one zone (calendar.h). */
+	if (setenv("TZ", d.cfg->timezone, 1) == -1)
+		vakt_fatal("setenv TZ");
+	tzset();
+	vakt_calendar_tz_system(&d.app.tz);
+	d.app.cfg = d.cfg;
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		vakt_fatalx("vaktd: libcurl would not initialise");
+	if ((rc = start(&d)) == 0) {
+		(void)sd_notify(0, "READY=1");
+		if (event_base_dispatch(d.base) == -1)
+			rc = EX_SOFTWARE;
+	}
+	stop(&d);
+	curl_global_cleanup();
+	return rc;
+}

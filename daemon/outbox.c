@@ -1,0 +1,546 @@
+/*
+ * outbox.c: durable outbound SMS over libcurl's multi interface, driven
+ * by the libevent loop (no blocking calls, no threads).
+ *
+ * The rows are the truth: a send starts from a pending row and ends by
+ * updating it (sent, retry at next_ms, or failed), so nothing is lost
+ * across restarts.  A row whose send was accepted by Twilio but not yet
+ * recorded when vaktd died is sent again after the restart: for alerts
+ * a duplicate beats a loss, and Twilio offers no idempotency key.
+ */
+#include "vakt/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "vakt/app.h"
+#include "vakt/config.h"
+#include "vakt/contact.h"
+#include "vakt/log.h"
+#include "vakt/store.h"
+#include "vakt/twilio.h"
+
+#define JOBS_MAX	    64
+#define SCAN_IDLE_MS	    60000 /* look again at least this often */
+#define CONNECT_TIMEOUT_MS  10000
+#define RESPONSE_MAX	    65536
+
+struct job {
+	struct vakt_outbox *ob;
+	CURL *easy;
+	struct vakt_outbox_row row;
+	struct vakt_buf resp;
+	long retry_after_s; /* Retry-After on a 429, or 0 */
+};
+
+struct vakt_outbox {
+	struct event_base *base;
+	struct vakt_app *app;
+	CURLM *multi;
+	struct event *curl_timer; /* curl's own timeout */
+	struct event *scan_timer; /* the next due row */
+	struct event *ckpt_timer; /* wipe bodies from the WAL */
+	struct job *jobs[JOBS_MAX];
+	size_t n_jobs;
+	uint64_t n_sent, n_retried, n_failed;
+};
+
+static void scan(struct vakt_outbox *ob);
+
+static void
+job_free(struct job *j)
+{
+	free(j->row.body);
+	vakt_buf_free(&j->resp);
+	free(j);
+}
+
+static void
+job_remove(struct vakt_outbox *ob, struct job *j)
+{
+	for (size_t i = 0; i < ob->n_jobs; i++) {
+		if (ob->jobs[i] == j) {
+			ob->jobs[i] = ob->jobs[--ob->n_jobs];
+			break;
+		}
+	}
+	curl_multi_remove_handle(ob->multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	job_free(j);
+}
+
+/* Twilio's "sid" from a 201, or "" when the JSON has none. */
+static void
+response_sid(const struct job *j, char *out, size_t len)
+{
+	json_t *root = json_loadb(j->resp.p != NULL ? j->resp.p : "",
+	    j->resp.len, 0, NULL);
+	const char *sid = json_string_value(json_object_get(root, "sid"));
+
+	(void)vakt_strlcpy(out, sid != NULL ? sid : "", len);
+	json_decref(root);
+}
+
+/* "HTTP 400: 21211 The 'To' number … is not valid", from Twilio JSON. */
+static void
+response_error(const struct job *j, long status, char *out, size_t len)
+{
+	json_t *root = json_loadb(j->resp.p != NULL ? j->resp.p : "",
+	    j->resp.len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(root, "message"));
+	json_int_t code = json_integer_value(json_object_get(root, "code"));
+
+	snprintf(out, len, "HTTP %ld: %lld %s", status, (long long)code,
+	    msg != NULL ? msg : "(no message)");
+	json_decref(root);
+}
+
+/* Doubling from retry_first up to retry_max, times 0.8..1.2 jitter. */
+static int64_t
+backoff_ms(const struct vakt_config *cfg, int attempts, long retry_after_s)
+{
+	int64_t d = cfg->outbox.retry_first_ms;
+
+	for (int i = 1; i < attempts && d < cfg->outbox.retry_max_ms; i++)
+		d *= 2;
+	if (d > cfg->outbox.retry_max_ms)
+		d = cfg->outbox.retry_max_ms;
+	d = d * (800 + (int64_t)arc4random_uniform(401)) / 1000;
+	if (retry_after_s * 1000 > d)
+		d = retry_after_s * 1000;
+	return d;
+}
+
+static void
+record_sent(struct vakt_outbox *ob, struct job *j, int64_t now)
+{
+	const struct vakt_config *cfg = ob->app->cfg;
+	char sid[VAKT_SID_LEN], masked[VAKT_E164_LEN];
+	struct vakt_err err;
+
+	response_sid(j, sid, sizeof(sid));
+	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
+		cfg->retention.keep_message_bodies, &err) == -1) {
+		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
+		    (long long)j->row.id, err.msg);
+		return;
+	}
+	ob->n_sent++;
+	vakt_log_info("outbox: sent row=%lld to=%s purpose=%d tries=%d",
+	    (long long)j->row.id, vakt_mask_e164(j->row.to, masked),
+	    j->row.purpose, j->row.attempts + 1);
+	/* The body is gone from the table; now from the WAL too. */
+	if (!cfg->retention.keep_message_bodies) {
+		const struct timeval soon = {0, 100000};
+
+		event_add(ob->ckpt_timer, &soon);
+	}
+}
+
+static void
+record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
+    bool is_permanent, int64_t now)
+{
+	const struct vakt_config *cfg = ob->app->cfg;
+	int tries = j->row.attempts + 1;
+	struct vakt_err err;
+	int rc;
+
+	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
+		is_permanent = true;
+	if (is_permanent) {
+		rc = vakt_store_outbox_failed(ob->app->store, j->row.id, why,
+		    now, &err);
+		ob->n_failed++;
+		vakt_log_errx("outbox: row %lld failed for good after %d tries: "
+			      "%s",
+		    (long long)j->row.id, tries, why);
+	} else {
+		int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
+
+		rc = vakt_store_outbox_retry(ob->app->store, j->row.id,
+		    now + wait, why, &err);
+		ob->n_retried++;
+		vakt_log_warnx("outbox: row %lld try %d failed: %s; next try in "
+			       "%lld ms",
+		    (long long)j->row.id, tries, why, (long long)wait);
+	}
+	if (rc == -1)
+		vakt_log_errx("outbox: row %lld: %s", (long long)j->row.id,
+		    err.msg);
+}
+
+/* One transfer ended: sort it into sent, retry or failed. */
+static void
+finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
+{
+	int64_t now = vakt_clock_now_ms();
+	char why[256];
+	long status = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
+		record_failure(ob, j, why, false, now);
+	} else if (status == 200 || status == 201) {
+		record_sent(ob, j, now);
+	} else {
+		/* Twilio: a 429 was never processed and is safe to retry. */
+		response_error(j, status, why, sizeof(why));
+		record_failure(ob, j, why, status != 429 && status < 500, now);
+	}
+	job_remove(ob, j);
+}
+
+static void
+check_done(struct vakt_outbox *ob)
+{
+	CURLMsg *msg;
+	int left;
+	bool any = false;
+
+	while ((msg = curl_multi_info_read(ob->multi, &left)) != NULL) {
+		struct job *j;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &j);
+		/* msg dies with the handle: read rc before finishing. */
+		finish(ob, j, msg->data.result);
+		any = true;
+	}
+	if (any)
+		scan(ob);
+}
+
+static void
+socket_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct vakt_outbox *ob = arg;
+	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
+	    ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int running;
+
+	curl_multi_socket_action(ob->multi, fd, action, &running);
+	check_done(ob);
+}
+
+static int
+socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct vakt_outbox *ob = userp;
+	struct event *ev = sockp;
+	short kind;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (ev != NULL)
+			event_free(ev);
+		curl_multi_assign(ob->multi, s, NULL);
+		return 0;
+	}
+	kind = (short)(EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
+	if (ev == NULL) {
+		ev = event_new(ob->base, s, kind, socket_event_cb, ob);
+		if (ev == NULL)
+			return -1;
+		curl_multi_assign(ob->multi, s, ev);
+	} else {
+		event_del(ev);
+		event_assign(ev, ob->base, s, kind, socket_event_cb, ob);
+	}
+	return event_add(ev, NULL);
+}
+
+static void
+curl_timer_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct vakt_outbox *ob = arg;
+	int running;
+
+	(void)fd;
+	(void)kind;
+	curl_multi_socket_action(ob->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(ob);
+}
+
+static int
+curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct vakt_outbox *ob = userp;
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+
+	(void)multi;
+	if (timeout_ms < 0)
+		return event_del(ob->curl_timer);
+	return event_add(ob->curl_timer, &tv);
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+
+	if (j->resp.len + size * n > RESPONSE_MAX)
+		return 0; /* not Twilio: fail the transfer */
+	vakt_buf_add(&j->resp, data, size * n);
+	return size * n;
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+	size_t len = size * n;
+
+	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
+		j->retry_after_s = strtol(data + 12, NULL, 10);
+	return len;
+}
+
+/* "To=…&From=…&Body=…&StatusCallback=…&ValidityPeriod=…" */
+static char *
+form_of(CURL *easy, const struct vakt_config *cfg,
+    const struct vakt_outbox_row *row)
+{
+	const char *names[] = {"To", "From", "Body", "StatusCallback"};
+	char *status_url = vakt_xasprintf("%s/twilio/sms/status",
+	    cfg->http.public_url);
+	const char *values[] = {row->to, row->from,
+	    row->body != NULL ? row->body : "", status_url};
+	struct vakt_buf b = {0};
+
+	for (size_t i = 0; i < 4; i++) {
+		char *v = curl_easy_escape(easy, values[i], 0);
+
+		vakt_buf_printf(&b, "%s%s=%s", i > 0 ? "&" : "", names[i],
+		    v != NULL ? v : "");
+		curl_free(v);
+	}
+	vakt_buf_printf(&b, "&ValidityPeriod=%d", cfg->outbox.validity_s);
+	free(status_url);
+	return vakt_buf_take(&b, NULL);
+}
+
+static int
+job_setup(struct job *j, const struct vakt_config *cfg)
+{
+	char *url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
+	    cfg->twilio.api_url, cfg->twilio.account_sid);
+	char *form = form_of(j->easy, cfg, &j->row);
+	CURL *e = j->easy;
+	int bad;
+
+	bad = curl_easy_setopt(e, CURLOPT_URL, url) ||
+	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form) ||
+	    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
+	    curl_easy_setopt(e, CURLOPT_USERNAME, cfg->twilio.account_sid) ||
+	    curl_easy_setopt(e, CURLOPT_PASSWORD, cfg->twilio.auth_token) ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+		(long)CONNECT_TIMEOUT_MS) ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->outbox.timeout_ms) ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, "vakt/" VAKT_VERSION) ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, j) ||
+	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ||
+	    curl_easy_setopt(e, CURLOPT_HEADERDATA, j) ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	explicit_bzero(form, strlen(form)); /* it holds the message */
+	free(form);
+	free(url);
+	return bad ? -1 : 0;
+}
+
+static void
+job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
+{
+	struct job *j = vakt_xcalloc(1, sizeof(*j));
+
+	j->ob = ob;
+	j->row = *row;
+	row->body = NULL; /* the job owns it now */
+	j->easy = curl_easy_init();
+	if (j->easy == NULL || job_setup(j, ob->app->cfg) == -1 ||
+	    curl_multi_add_handle(ob->multi, j->easy) != CURLM_OK) {
+		vakt_log_errx("outbox: cannot start a transfer for row %lld",
+		    (long long)j->row.id);
+		if (j->easy != NULL)
+			curl_easy_cleanup(j->easy);
+		job_free(j);
+		return;
+	}
+	ob->jobs[ob->n_jobs++] = j;
+}
+
+/* Arm the scan timer for the next row that is not due yet. */
+static void
+schedule(struct vakt_outbox *ob, int64_t now)
+{
+	struct vakt_err err;
+	int64_t next = INT64_MAX, wait;
+	struct timeval tv;
+
+	if (vakt_store_outbox_next_ms(ob->app->store, now, &next, &err) == -1)
+		vakt_log_warnx("outbox: %s", err.msg);
+	wait = next == INT64_MAX ? SCAN_IDLE_MS : next - now;
+	if (wait > SCAN_IDLE_MS)
+		wait = SCAN_IDLE_MS;
+	if (wait < 1)
+		wait = 1;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	event_add(ob->scan_timer, &tv);
+}
+
+/* Start sends for due rows, as many as there are free slots. */
+static void
+scan(struct vakt_outbox *ob)
+{
+	const struct vakt_config *cfg = ob->app->cfg;
+	size_t slots, n = 0;
+	int64_t now = vakt_clock_now_ms(), busy[JOBS_MAX];
+	struct vakt_outbox_row *rows = NULL;
+	struct vakt_err err;
+
+	for (size_t i = 0; i < ob->n_jobs; i++)
+		busy[i] = ob->jobs[i]->row.id;
+	slots = (size_t)cfg->outbox.max_in_flight > ob->n_jobs ?
+	    (size_t)cfg->outbox.max_in_flight - ob->n_jobs : 0;
+	if (slots > 0 && vakt_store_outbox_due(ob->app->store, now, busy,
+			     ob->n_jobs, slots, &rows, &n, &err) == -1)
+		vakt_log_warnx("outbox: %s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		job_start(ob, &rows[i]);
+	vakt_store_outbox_rows_free(rows, n);
+	schedule(ob, now);
+}
+
+static void
+scan_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	(void)fd;
+	(void)kind;
+	scan(arg);
+}
+
+/*
+ * Truncate the WAL so no frame holding a sent body survives.  Not
+ * inside the loop turn's transaction, and again later if a reader
+ * keeps the WAL busy.
+ */
+static void
+ckpt_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct vakt_outbox *ob = arg;
+	const struct timeval later = {1, 0};
+	struct vakt_err err;
+	int rc;
+
+	(void)fd;
+	(void)kind;
+	if (vakt_store_batch_is_open(ob->app->store)) {
+		event_add(ob->ckpt_timer, &later);
+		return;
+	}
+	rc = vakt_store_checkpoint(ob->app->store, &err);
+	if (rc == 1)
+		event_add(ob->ckpt_timer, &later);
+	else if (rc == -1)
+		vakt_log_warnx("outbox: checkpoint: %s", err.msg);
+}
+
+struct vakt_outbox *
+vakt_outbox_new(struct event_base *base, struct vakt_app *app,
+    struct vakt_err *err)
+{
+	struct vakt_outbox *ob = vakt_xcalloc(1, sizeof(*ob));
+
+	ob->base = base;
+	ob->app = app;
+	ob->multi = curl_multi_init();
+	ob->curl_timer = evtimer_new(base, curl_timer_event_cb, ob);
+	ob->scan_timer = evtimer_new(base, scan_cb, ob);
+	ob->ckpt_timer = evtimer_new(base, ckpt_cb, ob);
+	if (ob->multi == NULL || ob->curl_timer == NULL ||
+	    ob->scan_timer == NULL || ob->ckpt_timer == NULL ||
+	    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) ||
+	    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETDATA, ob) ||
+	    curl_multi_setopt(ob->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb) ||
+	    curl_multi_setopt(ob->multi, CURLMOPT_TIMERDATA, ob)) {
+		vakt_err_set(err, "outbox: cannot set up libcurl");
+		vakt_outbox_free(ob);
+		return NULL;
+	}
+	vakt_outbox_kick(ob);
+	return ob;
+}
+
+void
+vakt_outbox_free(struct vakt_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	while (ob->n_jobs > 0)
+		job_remove(ob, ob->jobs[0]);
+	if (ob->multi != NULL)
+		curl_multi_cleanup(ob->multi);
+	if (ob->curl_timer != NULL)
+		event_free(ob->curl_timer);
+	if (ob->scan_timer != NULL)
+		event_free(ob->scan_timer);
+	if (ob->ckpt_timer != NULL)
+		event_free(ob->ckpt_timer);
+	free(ob);
+}
+
+void
+vakt_outbox_kick(struct vakt_outbox *ob)
+{
+	const struct timeval now = {0, 0};
+
+	event_add(ob->scan_timer, &now);
+}
+
+void
+vakt_outbox_metrics(struct vakt_outbox *ob, struct vakt_buf *out)
+{
+	struct vakt_err err;
+	size_t pending = 0, failed = 0;
+
+	if (vakt_store_outbox_counts(ob->app->store, &pending, &failed,
+		&err) == -1)
+		vakt_log_warnx("outbox: %s", err.msg);
+	vakt_buf_printf(out,
+	    "# HELP vakt_outbox_sent_total SMS accepted by the provider.\n"
+	    "# TYPE vakt_outbox_sent_total counter\n"
+	    "vakt_outbox_sent_total %llu\n"
+	    "# HELP vakt_outbox_retries_total Sends that failed and will be "
+	    "tried again.\n"
+	    "# TYPE vakt_outbox_retries_total counter\n"
+	    "vakt_outbox_retries_total %llu\n"
+	    "# HELP vakt_outbox_failures_total SMS given up for good (since "
+	    "start).\n"
+	    "# TYPE vakt_outbox_failures_total counter\n"
+	    "vakt_outbox_failures_total %llu\n"
+	    "# HELP vakt_outbox_pending SMS waiting to be sent.\n"
+	    "# TYPE vakt_outbox_pending gauge\n"
+	    "vakt_outbox_pending %zu\n"
+	    "# HELP vakt_outbox_failed SMS in the database that failed for "
+	    "good.\n"
+	    "# TYPE vakt_outbox_failed gauge\n"
+	    "vakt_outbox_failed %zu\n"
+	    "# HELP vakt_outbox_in_flight Sends in progress.\n"
+	    "# TYPE vakt_outbox_in_flight gauge\n"
+	    "vakt_outbox_in_flight %zu\n",
+	    (unsigned long long)ob->n_sent, (unsigned long long)ob->n_retried,
+	    (unsigned long long)ob->n_failed, pending, failed, ob->n_jobs);
+}

@@ -1,0 +1,653 @@
+/*
+ * voice.c: the Twilio voice webhooks.  A call comes in (/twilio/voice),
+ * each step of its plan rings with a whisper that asks the staff member
+ * to press 1 (/whisper, /confirm), each leg's end moves the plan on
+ * (/next), and the call's final status closes it (/status).
+ *
+ * Every handler goes verify -> parse -> decide -> persist -> reply, and
+ * every path a caller can be on ends in TwiML that rings a human, or
+ * in the closing message once the chain is exhausted.  A database
+ * failure never reaches the caller: the safety plan (beredskap, then
+ * fallback) from the configuration in memory takes over, and the fault
+ * is logged and counted.
+ */
+#include "vakt/voice.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vakt/app.h"
+#include "vakt/config.h"
+#include "vakt/contact.h"
+#include "vakt/gsm.h"
+#include "vakt/log.h"
+#include "vakt/store.h"
+#include "vakt/twilio.h"
+
+#define XML "text/xml; charset=utf-8"
+
+/* Signature first: an unsigned request changes nothing. */
+static bool
+verified(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep)
+{
+	const struct vakt_config *cfg = app->cfg;
+	struct vakt_err err;
+
+	if (vakt_twilio_verify(cfg->twilio.auth_token, cfg->http.public_url,
+		req, &err) == 0)
+		return true;
+	app->counters.rejected++;
+	vakt_log_warnx("twilio: %s refused: %s peer=%s", req->path, err.msg,
+	    req->peer);
+	vakt_reply_text(rep, 403, "%s", err.msg);
+	return false;
+}
+
+static void
+bad_request(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, const struct vakt_err *err)
+{
+	app->counters.rejected++;
+	vakt_log_warnx("twilio: %s refused: %s", req->path, err->msg);
+	vakt_reply_text(rep, 400, "%s", err->msg);
+}
+
+static void
+reply_xml(struct vakt_reply *rep, char *body, size_t len)
+{
+	vakt_reply_take(rep, 200, XML, body, len);
+}
+
+/* The service by dialed number; an unknown one gets the first service. */
+static const struct vakt_service *
+service_by_to(const struct vakt_app *app, const char *to, bool *is_known)
+{
+	const struct vakt_service *svc = NULL;
+	char num[VAKT_E164_LEN];
+
+	if (vakt_e164_normalize(to, num) == 0)
+		svc = vakt_config_service_by_number(app->cfg, num);
+	*is_known = svc != NULL;
+	return svc != NULL ? svc : &app->cfg->services[0];
+}
+
+/* The service named in our own URL; a reload may have removed it. */
+static const struct vakt_service *
+service_by_id(const struct vakt_app *app, const char *id)
+{
+	const struct vakt_service *svc = vakt_config_service_by_id(app->cfg, id);
+
+	return svc != NULL ? svc : &app->cfg->services[0];
+}
+
+/* Who we show the staff phone: the caller, if the caller has a number. */
+static const char *
+caller_id(const struct vakt_service *svc, const char *from)
+{
+	return vakt_e164_valid(from) ? from : svc->number;
+}
+
+static void
+reply_dial(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
+    const struct vakt_step *step, const char *from)
+{
+	struct vakt_twilio_dial_spec spec = {
+	    .base_url = app->cfg->http.public_url,
+	    .ref = *ref,
+	    .step = step,
+	    .caller_id = caller_id(svc, from),
+	    .is_confirm = svc->confirm_answer,
+	};
+	size_t len;
+	char *body = vakt_twilio_render_dial(&spec, &len);
+
+	reply_xml(rep, body, len);
+	vakt_reply_note(rep, "step=%d role=%s", ref->step,
+	    vakt_router_role_name(step->role));
+}
+
+static void
+reply_nobody(struct vakt_reply *rep, const struct vakt_service *svc)
+{
+	size_t len;
+	char *body = vakt_twilio_render_nobody(svc, &len);
+
+	reply_xml(rep, body, len);
+	vakt_reply_note(rep, "outcome=exhausted");
+}
+
+static void
+reply_hangup(struct vakt_reply *rep)
+{
+	size_t len;
+	char *body = vakt_twilio_render_hangup(&len);
+
+	reply_xml(rep, body, len);
+}
+
+static void
+reply_empty(struct vakt_reply *rep)
+{
+	size_t len;
+	char *body = vakt_twilio_render_empty(&len);
+
+	reply_xml(rep, body, len);
+}
+
+/*
+ * The plan for a new call.  Anything but the caller's own number
+ * failing (the database, the clock, an unknown service number) gives
+ * the safety plan.
+ */
+static void
+plan_call(struct vakt_app *app, const struct vakt_service *svc,
+    bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
+    struct vakt_caller *who)
+{
+	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
+	struct vakt_civil civ;
+	struct vakt_err err;
+
+	memset(who, 0, sizeof(*who));
+	if (!is_known_svc) {
+		vakt_router_safety(svc, &app->tz, now_ms,
+		    VAKT_WHY_UNKNOWN_SERVICE, plan);
+		return;
+	}
+	if (vakt_e164_normalize(from, num) == -1 ||
+	    vakt_calendar_civil(&app->tz, now_ms, &civ) == -1) {
+		/* Anonymous callers and clock faults need no directory. */
+		vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+		return;
+	}
+	if (vakt_app_write(app) == -1 ||
+	    vakt_store_lookup_caller(app->store, svc->id, num,
+		vakt_date_make(civ.year, civ.month, civ.day), who, &err) == -1) {
+		if (!app->is_turn_faulted)
+			vakt_app_fault(app, "lookup", &err);
+		app->counters.failsafe_plans++;
+		vakt_log_warnx("voice: safety plan for caller=%s: database "
+			       "unavailable",
+		    vakt_mask_e164(num, masked));
+		vakt_router_plan(svc, NULL, &app->tz, now_ms, plan);
+		return;
+	}
+	vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+}
+
+/*
+ * POST /twilio/voice: a call comes in.  Log it with its plan and ring
+ * step 1.  The same CallSid again gets the same first step.
+ */
+static void
+voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_app *app = arg;
+	struct vakt_twilio_call call;
+	struct vakt_twilio_ref ref = {.step = 1};
+	const struct vakt_service *svc;
+	struct vakt_call_rec rec;
+	struct vakt_caller who;
+	struct vakt_plan plan;
+	struct vakt_err err;
+	char masked[VAKT_E164_LEN];
+	int64_t now = vakt_clock_now_ms();
+	bool is_known, is_dup = false;
+
+	if (!verified(app, req, rep))
+		return;
+	if (vakt_twilio_parse_call(req, &call, &err) == -1) {
+		bad_request(app, req, rep, &err);
+		return;
+	}
+	svc = service_by_to(app, call.to, &is_known);
+	if (!is_known)
+		vakt_log_warnx("voice: To=%s is no service number; using %s's "
+			       "beredskap",
+		    vakt_mask_e164(call.to, masked), svc->id);
+	plan_call(app, svc, is_known, call.from, now, &plan, &who);
+	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
+	ref.role = plan.steps[0].role;
+	if (vakt_app_write(app) == 0) {
+		if (vakt_store_call_add(app->store, call.call_sid, call.from,
+			&plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
+			vakt_app_fault(app, "call add", &err);
+			ref.contact = 0;
+		}
+	}
+	/* A retried webhook: answer with the first step it got before. */
+	if (is_dup && vakt_store_call_get(app->store, ref.contact, &rec,
+			  &err) == 1 && rec.n_steps > 0) {
+		ref.role = rec.steps[0].role;
+		reply_dial(app, rep, svc, &ref, &rec.steps[0], call.from);
+	} else {
+		app->counters.calls += is_dup ? 0 : 1;
+		reply_dial(app, rep, svc, &ref, &plan.steps[0], call.from);
+	}
+	vakt_reply_note(rep, "contact=%lld caller=%s category=%s%s",
+	    (long long)ref.contact, vakt_mask_e164(call.from, masked),
+	    vakt_calendar_category_name(plan.cat), is_dup ? " duplicate" : "");
+}
+
+/* "Ubesvart anrop fra U-0142 Ola kl. 21:14. Ring tilbake." in GSM-7. */
+static char *
+alert_text(const struct vakt_app *app, const struct vakt_call_rec *rec)
+{
+	struct vakt_buf b = {0}, who = {0};
+	struct vakt_civil civ = {0};
+	char *text;
+
+	(void)vakt_calendar_civil(&app->tz, rec->received_ms, &civ);
+	if (rec->youth[0] != '\0')
+		vakt_buf_printf(&who, "%s%s%s", rec->youth,
+		    rec->youth_name[0] != '\0' ? " " : "", rec->youth_name);
+	else if (vakt_e164_valid(rec->caller))
+		vakt_buf_puts(&who, rec->caller); /* staff must call back */
+	else
+		vakt_buf_puts(&who, "skjult nummer");
+	vakt_buf_puts(&b, "Ubesvart anrop fra ");
+	vakt_gsm_fold(who.p, &b);
+	vakt_buf_printf(&b, " kl. %02d:%02d.%s", civ.hour % 100, civ.min % 100,
+	    vakt_e164_valid(rec->caller) ? " Ring tilbake." : "");
+	vakt_buf_free(&who);
+	text = vakt_buf_take(&b, NULL);
+	return text;
+}
+
+/*
+ * A missed call alerts beredskap always, and in office hours also the
+ * person the plan rang first (coordinator or substitute), who should
+ * call back.  The rows join the turn's transaction.
+ */
+static void
+queue_alerts(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_call_rec *rec)
+{
+	const char *to[2] = {svc->beredskap, NULL};
+	struct vakt_err err;
+	char *text = alert_text(app, rec);
+
+	if (rec->cat == VAKT_CAT_OFFICE && rec->n_steps > 0 &&
+	    (rec->steps[0].role == VAKT_ROLE_COORDINATOR ||
+		rec->steps[0].role == VAKT_ROLE_SUBSTITUTE) &&
+	    strcmp(rec->steps[0].number, svc->beredskap) != 0)
+		to[1] = rec->steps[0].number;
+	for (size_t i = 0; i < 2 && to[i] != NULL; i++) {
+		struct vakt_outbox_msg m = {.contact = rec->id,
+		    .service = svc->id, .purpose = VAKT_PURPOSE_ALERT,
+		    .to = to[i], .from = svc->number, .body = text};
+
+		if (vakt_app_write(app) == -1 ||
+		    vakt_store_outbox_add(app->store, &m, vakt_clock_now_ms(),
+			NULL, &err) == -1) {
+			if (!app->is_turn_faulted)
+				vakt_app_fault(app, "alert", &err);
+			vakt_log_errx("voice: missed-call alert for contact %lld "
+				      "could not be queued",
+			    (long long)rec->id);
+			break;
+		}
+		app->is_outbox_dirty = true;
+	}
+	free(text);
+}
+
+/* Mark the call missed (once) and alert. */
+static void
+call_missed(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_call_rec *rec, enum vakt_missed why, int64_t now_ms)
+{
+	struct vakt_err err;
+	bool changed = false;
+
+	if (vakt_app_write(app) == -1)
+		return;
+	if (vakt_store_call_missed(app->store, rec->id, why, now_ms, &changed,
+		&err) == -1) {
+		vakt_app_fault(app, "call missed", &err);
+		return;
+	}
+	if (!changed)
+		return;
+	app->counters.missed++;
+	queue_alerts(app, svc, rec);
+}
+
+/*
+ * How a leg ended.  With answer confirmation only vakt's own record of
+ * the key press (and a bridge) makes it answered: a voicemail box
+ * answers too, and Twilio reports that leg "completed".
+ */
+static enum vakt_leg_outcome
+leg_outcome(const struct vakt_service *svc, const struct vakt_twilio_dial *d,
+    bool is_confirmed)
+{
+	const char *st = d->dial_status;
+	bool picked_up = strcmp(st, "completed") == 0 ||
+	    strcmp(st, "answered") == 0;
+
+	if (svc->confirm_answer ? is_confirmed && d->bridged != 0 : picked_up)
+		return VAKT_LEG_ANSWERED;
+	if (d->is_caller_gone)
+		return VAKT_LEG_CALLER_HANGUP;
+	if (picked_up)
+		return VAKT_LEG_UNCONFIRMED;
+	if (strcmp(st, "busy") == 0)
+		return VAKT_LEG_BUSY;
+	if (strcmp(st, "failed") == 0)
+		return VAKT_LEG_FAILED;
+	if (strcmp(st, "canceled") == 0)
+		return VAKT_LEG_CANCELED;
+	return VAKT_LEG_NO_ANSWER;
+}
+
+/* Ring step (1-based) of a logged call, recording that it started. */
+static void
+ring_step(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_call_rec *rec, int step,
+    int64_t now_ms)
+{
+	struct vakt_twilio_ref ref = {.contact = rec->id, .step = step,
+	    .role = rec->steps[step - 1].role};
+	struct vakt_err err;
+
+	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
+	if (vakt_app_write(app) == 0 &&
+	    vakt_store_leg_start(app->store, rec->id, step,
+		&rec->steps[step - 1], now_ms, &err) == -1)
+		vakt_app_fault(app, "leg start", &err);
+	reply_dial(app, rep, svc, &ref, &rec->steps[step - 1], rec->caller);
+}
+
+static void
+next_logged(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
+    const struct vakt_twilio_dial *d, const struct vakt_call_rec *rec)
+{
+	int64_t now = vakt_clock_now_ms();
+	int i = ref->step - 1;
+	enum vakt_leg_outcome out = leg_outcome(svc, d,
+	    i < (int)rec->n_steps && rec->legs[i].confirmed_ms != 0);
+	struct vakt_err err;
+	bool is_new = false;
+
+	vakt_reply_note(rep, "contact=%lld leg=%d outcome=%s",
+	    (long long)rec->id, ref->step, vakt_contact_leg_outcome_name(out));
+	if (vakt_app_write(app) == 0 &&
+	    vakt_store_leg_end(app->store, rec->id, ref->step, d->dial_sid, out,
+		now, &is_new, &err) == -1)
+		vakt_app_fault(app, "leg end", &err);
+	if (out == VAKT_LEG_ANSWERED) {
+		/* Without confirmation, the answer time is end - duration. */
+		int64_t at = svc->confirm_answer ?
+		    rec->legs[i].confirmed_ms : now - d->duration_s * 1000LL;
+
+		if (vakt_app_write(app) == 0 &&
+		    vakt_store_call_answered(app->store, rec->id, ref->step, at,
+			&err) == -1)
+			vakt_app_fault(app, "call answered", &err);
+		app->counters.answered += is_new ? 1 : 0;
+		reply_hangup(rep);
+	} else if (out == VAKT_LEG_CALLER_HANGUP) {
+		call_missed(app, svc, rec, VAKT_MISSED_HANGUP, now);
+		reply_empty(rep);
+	} else if (ref->step < (int)rec->n_steps) {
+		ring_step(app, rep, svc, rec, ref->step + 1, now);
+	} else {
+		call_missed(app, svc, rec, VAKT_MISSED_EXHAUSTED, now);
+		reply_nobody(rep, svc);
+	}
+}
+
+/*
+ * The call is not in the database (it was routed while the database
+ * failed, or it cannot be read now): go on along the safety plan from
+ * the role that just rang.
+ */
+static void
+next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
+    const struct vakt_twilio_dial *d)
+{
+	struct vakt_twilio_ref next = *ref;
+	struct vakt_plan plan;
+	enum vakt_leg_outcome out = leg_outcome(svc, d, d->bridged == 1);
+
+	app->counters.failsafe_plans++;
+	vakt_reply_note(rep, "contact=0 leg=%d outcome=%s failsafe", ref->step,
+	    vakt_contact_leg_outcome_name(out));
+	if (out == VAKT_LEG_ANSWERED) {
+		reply_hangup(rep);
+		return;
+	}
+	if (out == VAKT_LEG_CALLER_HANGUP) {
+		vakt_log_errx("voice: call %s missed while the database was "
+			      "unavailable; no alert could be logged",
+		    d->call.call_sid);
+		reply_empty(rep);
+		return;
+	}
+	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
+	    VAKT_WHY_DIRECTORY_FAULT, &plan);
+	for (size_t k = 0; k < plan.n_steps; k++) {
+		if (plan.steps[k].role <= ref->role ||
+		    ref->step >= VAKT_PLAN_MAX)
+			continue;
+		next.contact = 0;
+		next.step = ref->step + 1;
+		next.role = plan.steps[k].role;
+		reply_dial(app, rep, svc, &next, &plan.steps[k], d->call.from);
+		return;
+	}
+	vakt_log_errx("voice: call %s exhausted while the database was "
+		      "unavailable; no alert could be logged",
+	    d->call.call_sid);
+	reply_nobody(rep, svc);
+}
+
+/* Load a logged call; false (with the fault recorded) if unreadable. */
+static bool
+load_call(struct vakt_app *app, int64_t id, struct vakt_call_rec *rec)
+{
+	struct vakt_err err;
+	int found;
+
+	if (id == 0)
+		return false;
+	found = vakt_store_call_get(app->store, id, rec, &err);
+	if (found == -1)
+		vakt_app_fault(app, "call get", &err);
+	else if (found == 0)
+		vakt_log_warnx("voice: contact %lld not in the database",
+		    (long long)id);
+	return found == 1 && rec->n_steps > 0;
+}
+
+/*
+ * POST /twilio/voice/next: the <Dial action>.  Record how the leg
+ * ended; then hang up (answered), ring the next step, or say the
+ * closing message.  A duplicate finds the leg recorded and gets the
+ * same answer without a second log row.
+ */
+static void
+next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_app *app = arg;
+	struct vakt_twilio_ref ref;
+	struct vakt_twilio_dial d;
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	const struct vakt_service *svc;
+
+	if (!verified(app, req, rep))
+		return;
+	if (vakt_twilio_parse_ref(req, &ref, &err) == -1 ||
+	    vakt_twilio_parse_dial(req, &d, &err) == -1) {
+		bad_request(app, req, rep, &err);
+		return;
+	}
+	svc = service_by_id(app, ref.service);
+	if (load_call(app, ref.contact, &rec) && ref.step <= (int)rec.n_steps)
+		next_logged(app, rep, svc, &ref, &d, &rec);
+	else
+		next_failsafe(app, rep, svc, &ref, &d);
+}
+
+/* What the staff member hears before pressing 1. */
+static char *
+whisper_text(struct vakt_app *app, const struct vakt_service *svc,
+    int64_t contact)
+{
+	struct vakt_call_rec rec;
+	struct vakt_buf b = {0};
+
+	vakt_buf_printf(&b, "%s: anrop fra ", svc->name);
+	if (load_call(app, contact, &rec) && rec.youth[0] != '\0')
+		vakt_buf_printf(&b, "%s, %s", rec.youth_name[0] != '\0' ?
+		    rec.youth_name : "ungdom", rec.youth);
+	else
+		vakt_buf_puts(&b, "ukjent nummer");
+	vakt_buf_puts(&b, ". Trykk 1 for å ta samtalen.");
+	return vakt_buf_take(&b, NULL);
+}
+
+/* POST /twilio/voice/whisper: the <Number url>, for the staff leg. */
+static void
+whisper_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_app *app = arg;
+	const struct vakt_service *svc;
+	struct vakt_twilio_ref ref;
+	struct vakt_err err;
+	size_t len;
+	char *text, *body;
+
+	if (!verified(app, req, rep))
+		return;
+	if (vakt_twilio_parse_ref(req, &ref, &err) == -1) {
+		bad_request(app, req, rep, &err);
+		return;
+	}
+	svc = service_by_id(app, ref.service);
+	text = whisper_text(app, svc, ref.contact);
+	body = vakt_twilio_render_whisper(app->cfg->http.public_url, &ref, text,
+	    svc, &len);
+	free(text);
+	reply_xml(rep, body, len);
+	vakt_reply_note(rep, "contact=%lld leg=%d", (long long)ref.contact,
+	    ref.step);
+}
+
+/*
+ * POST /twilio/voice/confirm: the whisper's <Gather action>.  Key 1
+ * is recorded as the confirmed answer and bridges the call (an empty
+ * document ends the whisper); any other key hangs the leg up.
+ */
+static void
+confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_app *app = arg;
+	struct vakt_twilio_digits dg;
+	struct vakt_twilio_ref ref;
+	struct vakt_err err;
+
+	if (!verified(app, req, rep))
+		return;
+	if (vakt_twilio_parse_ref(req, &ref, &err) == -1 ||
+	    vakt_twilio_parse_digits(req, &dg, &err) == -1) {
+		bad_request(app, req, rep, &err);
+		return;
+	}
+	vakt_reply_note(rep, "contact=%lld leg=%d key=%s",
+	    (long long)ref.contact, ref.step, dg.digits[0] ? dg.digits : "none");
+	if (strcmp(dg.digits, "1") != 0) {
+		reply_hangup(rep);
+		return;
+	}
+	if (ref.contact != 0 && vakt_app_write(app) == 0 &&
+	    vakt_store_leg_confirm(app->store, ref.contact, ref.step,
+		dg.call_sid, vakt_clock_now_ms(), &err) == -1)
+		vakt_app_fault(app, "leg confirm", &err);
+	reply_empty(rep);
+}
+
+static bool
+is_final_status(const char *st)
+{
+	static const char *const final[] = {"completed", "busy", "failed",
+	    "no-answer", "canceled"};
+
+	for (size_t i = 0; i < sizeof(final) / sizeof(final[0]); i++)
+		if (strcmp(st, final[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A leg was confirmed but its <Dial action> has not told us more yet. */
+static bool
+has_pending_answer(const struct vakt_call_rec *rec)
+{
+	for (size_t i = 0; i < rec->n_steps; i++)
+		if (rec->legs[i].confirmed_ms != 0 && rec->legs[i].outcome == 0)
+			return true;
+	return false;
+}
+
+/*
+ * POST /twilio/voice/status: the parent call's status callback.  A
+ * call that ends while still unanswered is missed (the caller hung up
+ * while it rang) unless a confirmed leg is still being settled by its
+ * <Dial action>.
+ */
+static void
+status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_app *app = arg;
+	struct vakt_twilio_status st;
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	int64_t now = vakt_clock_now_ms();
+	int found;
+
+	if (!verified(app, req, rep))
+		return;
+	if (vakt_twilio_parse_status(req, &st, &err) == -1) {
+		bad_request(app, req, rep, &err);
+		return;
+	}
+	vakt_reply_take(rep, 204, NULL, NULL, 0);
+	vakt_reply_note(rep, "status=%s", st.call_status);
+	if (!is_final_status(st.call_status))
+		return;
+	found = vakt_store_call_get_by_sid(app->store, st.call_sid, &rec, &err);
+	if (found != 1) {
+		if (found == -1)
+			vakt_app_fault(app, "call get", &err);
+		return;
+	}
+	vakt_reply_note(rep, "contact=%lld", (long long)rec.id);
+	if (vakt_app_write(app) == 0 &&
+	    vakt_store_call_ended(app->store, rec.id, st.duration_s, now,
+		&err) == -1)
+		vakt_app_fault(app, "call ended", &err);
+	if (rec.status == VAKT_STATUS_OPEN && !has_pending_answer(&rec))
+		call_missed(app, service_by_id(app, rec.service), &rec,
+		    VAKT_MISSED_HANGUP, now);
+}
+
+void
+vakt_voice_routes(struct vakt_http *http, struct vakt_app *app)
+{
+	vakt_http_route(http, "/twilio/voice", VAKT_POST, true, voice_cb, app);
+	vakt_http_route(http, "/twilio/voice/next", VAKT_POST, true, next_cb,
+	    app);
+	vakt_http_route(http, "/twilio/voice/whisper", VAKT_POST, true,
+	    whisper_cb, app);
+	vakt_http_route(http, "/twilio/voice/confirm", VAKT_POST, true,
+	    confirm_cb, app);
+	vakt_http_route(http, "/twilio/voice/status", VAKT_POST, true,
+	    status_cb, app);
+}

@@ -1,0 +1,27 @@
+/*
+ * gsm.h: SMS text.  The GSM 03.38 7-bit alphabet decides whether a
+ * message travels as cheap 160-character segments or as 70-character
+ * UCS-2 ones; alerts to staff are folded into it so that they always
+ * fit one segment.
+ */
+#ifndef VAKT_GSM_H
+#define VAKT_GSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vakt/util.h"
+
+/* True if every character of the UTF-8 string s is in GSM-7. */
+bool vakt_gsm_is_gsm7(const char *s);
+
+/*
+ * Append s to out with every character outside GSM-7 replaced by its
+ * plain Latin letter (é stays, ë -> e, š -> s, "–" -> "-") or '?'.
+ */
+void vakt_gsm_fold(const char *s, struct vakt_buf *out);
+
+/* How many SMS segments s takes (GSM-7 or UCS-2 as it needs). */
+size_t vakt_gsm_segments(const char *s);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * fake_twilio.h: an in-process fake of Twilio's Messages REST API for
+ * the integration tests.  It serves POST
+ * /2010-04-01/Accounts/{AccountSid}/Messages.json on 127.0.0.1 (port 0)
+ * from its own thread, checks HTTP Basic auth (VT_SID:VT_TOKEN),
+ * records every request, and answers as scripted: by default 201 with
+ * Twilio's JSON (a fresh "sid" each time).
+ */
+#ifndef VAKT_TEST_FAKE_TWILIO_H
+#define VAKT_TEST_FAKE_TWILIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vt_fake;
+
+/* One scripted answer; status 0 ends the script (then 201s follow). */
+struct vt_fake_answer {
+	int status;	   /* 201, 429, 500, 400, … */
+	int retry_after_s; /* sent as Retry-After when > 0 */
+	int delay_ms;	   /* wait this long before answering */
+};
+
+/* One request as received. */
+struct vt_fake_msg {
+	int status;	  /* what the fake answered */
+	char sid[40];	  /* the sid it returned on a 201, else "" */
+	char to[32];
+	char from[32];
+	char *body;	  /* decoded Body */
+	char *status_callback;
+	char validity[16];
+	bool is_auth_ok;
+	int64_t at_ms;	  /* wall clock when received */
+};
+
+/* Start the fake; the test aborts if it cannot.  Stop with vt_fake_stop. */
+struct vt_fake *vt_fake_start(void);
+void vt_fake_stop(struct vt_fake *f);
+
+/* "http://127.0.0.1:PORT": use as twilio.api_url. */
+const char *vt_fake_url(const struct vt_fake *f);
+
+/* Answers for the next requests, in order (copied). */
+void vt_fake_script(struct vt_fake *f, const struct vt_fake_answer *a,
+    size_t n);
+
+/* Requests received so far. */
+size_t vt_fake_count(struct vt_fake *f);
+
+/* Wait until at least n requests were received; false on timeout. */
+bool vt_fake_wait(struct vt_fake *f, size_t n, int timeout_ms);
+
+/* A copy of request i (0-based); free with vt_fake_msg_free(). */
+struct vt_fake_msg vt_fake_get(struct vt_fake *f, size_t i);
+void vt_fake_msg_free(struct vt_fake_msg *m);
+
+#endif
