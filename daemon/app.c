@@ -6,6 +6,7 @@
  */
 #include "vakt/app.h"
 
+#include "vakt/config.h"
 #include "vakt/log.h"
 #include "vakt/outbox.h"
 #include "vakt/store.h"
@@ -67,4 +68,29 @@ vakt_app_turn_end(struct vakt_app *app)
 	if (app->is_outbox_dirty && app->outbox != NULL)
 		vakt_outbox_kick(app->outbox);
 	app->is_outbox_dirty = false;
+}
+
+#define PURGE_CHUNK 500
+#define DAY_MS	    (86400LL * 1000)
+
+bool
+vakt_app_purge_step(struct vakt_app *app, int64_t now_ms)
+{
+	int64_t before = now_ms - app->cfg->retention.contacts_days * DAY_MS;
+	struct vakt_err err;
+	size_t n;
+
+	if (vakt_store_purge(app->store, before, PURGE_CHUNK, &n, &err) == -1) {
+		vakt_log_warnx("store: purge: %s", err.msg);
+		app->n_purged = 0;
+		return false;
+	}
+	app->n_purged += n;
+	if (n > 0)
+		return true;
+	if (app->n_purged > 0)
+		vakt_log_info("store: purged %zu rows older than %d days",
+		    app->n_purged, app->cfg->retention.contacts_days);
+	app->n_purged = 0;
+	return false;
 }

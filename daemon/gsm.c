@@ -4,6 +4,7 @@
 #include "vakt/gsm.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The basic table, as Unicode code points (ESC at 0x1b left out). */
@@ -125,4 +126,92 @@ vakt_gsm_segments(const char *s)
 	if (gsm)
 		return units <= 160 ? 1 : (units + 152) / 153;
 	return units <= 70 ? 1 : (units + 66) / 67;
+}
+
+#define HEAD_MAX 256 /* "[" code, name, " 12/34] " */
+
+/* UTF-16 units of the UTF-8 string s (what Twilio's limit counts). */
+static size_t
+units(const char *s, size_t len)
+{
+	const char *end = s + len;
+	size_t n = 0;
+
+	while (s < end)
+		n += next_cp(&s) > 0xffff ? 2 : 1;
+	return n;
+}
+
+/*
+ * Bytes of body (from its start) that fit in room UTF-16 units, ending
+ * after a space or line break in the last eighth when there is one.
+ */
+static size_t
+chunk_len(const char *body, size_t room)
+{
+	const char *s = body, *cut = body, *soft = NULL;
+	size_t used = 0;
+
+	while (*s != '\0') {
+		uint32_t cp = next_cp(&s);
+		size_t u = cp > 0xffff ? 2 : 1;
+
+		if (used + u > room)
+			break;
+		used += u;
+		cut = s;
+		if ((cp == ' ' || cp == '\n') && used >= room - room / 8)
+			soft = s;
+	}
+	if (*cut != '\0' && soft != NULL)
+		cut = soft;
+	return (size_t)(cut - body);
+}
+
+/* Split body for n parts; returns the number actually needed. */
+static size_t
+split(const char *tag, const char *body, size_t n, struct vakt_strlist *out)
+{
+	size_t made = 0;
+
+	while (*body != '\0' || made == 0) {
+		char head[HEAD_MAX];
+		size_t room, len;
+
+		snprintf(head, sizeof(head), "[%s %zu/%zu] ", tag, made + 1, n);
+		room = VAKT_SMS_MAX - units(head, strlen(head));
+		len = chunk_len(body, room);
+		if (out != NULL)
+			vakt_strlist_add(out, "%s%.*s", head, (int)len, body);
+		body += len;
+		made++;
+	}
+	return made;
+}
+
+size_t
+vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
+{
+	char head[HEAD_MAX];
+	size_t n = 2, guess;
+
+	snprintf(head, sizeof(head), "[%s] ", tag);
+	if (units(head, strlen(head)) + units(body, strlen(body)) <=
+	    VAKT_SMS_MAX) {
+		vakt_strlist_add(out, "%s%s", head, body);
+		return 1;
+	}
+	/*
+	 * The width of the part numbers changes the room left: settle on
+	 * a count (it grows, so a few rounds suffice).
+	 */
+	for (int round = 0; round < 8; round++) {
+		guess = n;
+		n = split(tag, body, guess, NULL);
+		if (n <= guess) {
+			n = guess;
+			break;
+		}
+	}
+	return split(tag, body, n, out);
 }

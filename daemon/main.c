@@ -21,6 +21,7 @@
 #include "vakt/http.h"
 #include "vakt/log.h"
 #include "vakt/outbox.h"
+#include "vakt/sms.h"
 #include "vakt/store.h"
 #include "vakt/voice.h"
 
@@ -35,7 +36,7 @@ struct vaktd {
 	struct vakt_http *http;
 	struct vakt_app app;
 	struct vakt_config *cfg; /* owned; app.cfg points here */
-	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog;
+	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog, *ev_purge;
 	int exit_code;
 };
 
@@ -207,9 +208,23 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	(void)sd_notify(0, "WATCHDOG=1");
 }
 
+/* The retention purge: a minute after start, then daily, in steps. */
+static void
+purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vaktd *d = arg;
+	const struct timeval soon = {0, 0}, day = {86400, 0};
+
+	(void)fd;
+	(void)what;
+	event_add(d->ev_purge,
+	    vakt_app_purge_step(&d->app, vakt_clock_now_ms()) ? &soon : &day);
+}
+
 static int
 setup_events(struct vaktd *d)
 {
+	const struct timeval minute = {60, 0};
 	uint64_t usec = 0;
 
 	d->ev_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
@@ -219,6 +234,9 @@ setup_events(struct vaktd *d)
 	    evsignal_add(d->ev_hup, NULL) == -1 ||
 	    evsignal_add(d->ev_term, NULL) == -1 ||
 	    evsignal_add(d->ev_int, NULL) == -1)
+		return -1;
+	d->ev_purge = evtimer_new(d->base, purge_cb, d);
+	if (d->ev_purge == NULL || event_add(d->ev_purge, &minute) == -1)
 		return -1;
 	/* Under systemd's WatchdogSec, ping at half the interval. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -264,6 +282,7 @@ start(struct vaktd *d)
 	}
 	vakt_http_set_hooks(d->http, health_hook, commit_hook, metrics_hook, d);
 	vakt_voice_routes(d->http, &d->app);
+	vakt_sms_routes(d->http, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	    &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);
@@ -289,6 +308,8 @@ stop(struct vaktd *d)
 		event_free(d->ev_int);
 	if (d->ev_watchdog != NULL)
 		event_free(d->ev_watchdog);
+	if (d->ev_purge != NULL)
+		event_free(d->ev_purge);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	vakt_store_close(d->app.store);

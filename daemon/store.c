@@ -147,9 +147,27 @@ static const char migrate_2_contacts[] =
     "CREATE INDEX outbox_state ON outbox (state);"
     "PRAGMA user_version = 2;";
 
+/*
+ * SMS threads: each staff number's current youth (or unknown number),
+ * so that a staff reply knows where to go.  Indexes for the retention
+ * purge.
+ */
+static const char migrate_3_threads[] =
+    "CREATE TABLE threads ("
+    " service TEXT NOT NULL,"
+    " staff TEXT NOT NULL,"
+    " youth TEXT,"
+    " number TEXT NOT NULL,"
+    " updated_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (service, staff)) WITHOUT ROWID;"
+    "CREATE INDEX messages_at ON messages (at_ms);"
+    "CREATE INDEX outbox_created ON outbox (created_ms);"
+    "PRAGMA user_version = 3;";
+
 static const char *const migrations[] = {
     migrate_1_directory,
     migrate_2_contacts,
+    migrate_3_threads,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -325,6 +343,59 @@ static const char sql_outbox_counts[] =
     "SELECT (SELECT count(*) FROM outbox WHERE state = 0),"
     " (SELECT count(*) FROM outbox WHERE state = 2)";
 
+/* SMS: the youth's message, staff replies, threads, delivery, purge. */
+static const char sql_sms_insert[] =
+    "INSERT INTO contacts (service, kind, provider_id, caller, youth,"
+    " coordinator, category, why, plan, received_ms)"
+    " VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT (kind, provider_id) DO NOTHING RETURNING id";
+static const char sql_message_insert[] =
+    "INSERT INTO messages (contact, direction, provider_id, service,"
+    " from_number, to_number, youth, at_ms, body_len, segments)"
+    " VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    " ON CONFLICT (provider_id) DO NOTHING";
+static const char sql_message_seen[] =
+    "SELECT 1 FROM messages WHERE provider_id = ?1";
+static const char sql_youth_by_code[] =
+    "SELECT id, service, name, phone, coordinator FROM youths"
+    " WHERE service = ?1 AND id = ?2 COLLATE NOCASE ORDER BY id LIMIT 1";
+static const char sql_thread_get[] =
+    "SELECT coalesce(youth, ''), number, updated_ms FROM threads"
+    " WHERE service = ?1 AND staff = ?2";
+static const char sql_thread_set[] =
+    "INSERT INTO threads (service, staff, youth, number, updated_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (service, staff) DO UPDATE"
+    " SET youth = excluded.youth, number = excluded.number,"
+    " updated_ms = excluded.updated_ms";
+/* A reply answers every message of the thread still waiting for one. */
+static const char sql_sms_replied_youth[] =
+    "UPDATE contacts SET status = 1, reply_ms = ?3, replied_by = ?4"
+    " WHERE youth = ?2 AND service = ?1 AND received_ms <= ?3"
+    " AND kind = 1 AND status = 0";
+static const char sql_sms_replied_caller[] =
+    "UPDATE contacts SET status = 1, reply_ms = ?3, replied_by = ?4"
+    " WHERE caller = ?2 AND service = ?1 AND received_ms <= ?3"
+    " AND youth IS NULL AND kind = 1 AND status = 0";
+static const char sql_outbox_by_sid[] =
+    "SELECT id, coalesce(contact, 0), service, purpose, to_number,"
+    " from_number, '', attempts, created_ms FROM outbox WHERE sid = ?1";
+static const char sql_outbox_delivery[] =
+    "UPDATE outbox SET delivery = ?2, delivery_ms = ?3 WHERE id = ?1";
+static const char sql_contact_who[] =
+    "SELECT coalesce(c.youth, ''), coalesce(y.name, ''), c.caller"
+    " FROM contacts c LEFT JOIN youths y ON y.id = c.youth WHERE c.id = ?1";
+static const char sql_purge_contacts[] =
+    "DELETE FROM contacts WHERE id IN"
+    " (SELECT id FROM contacts WHERE received_ms < ?1 LIMIT ?2)";
+static const char sql_purge_messages[] =
+    "DELETE FROM messages WHERE id IN"
+    " (SELECT id FROM messages WHERE at_ms < ?1 LIMIT ?2)";
+static const char sql_purge_outbox[] =
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+    " WHERE created_ms < ?1 AND state <> 0 LIMIT ?2)";
+static const char sql_purge_threads[] =
+    "DELETE FROM threads WHERE updated_ms < ?1";
+
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -374,6 +445,21 @@ enum stmt_id {
 	ST_OUTBOX_RETRY,
 	ST_OUTBOX_FAILED,
 	ST_OUTBOX_COUNTS,
+	ST_SMS_INSERT,
+	ST_MESSAGE_INSERT,
+	ST_MESSAGE_SEEN,
+	ST_YOUTH_BY_CODE,
+	ST_THREAD_GET,
+	ST_THREAD_SET,
+	ST_SMS_REPLIED_YOUTH,
+	ST_SMS_REPLIED_CALLER,
+	ST_OUTBOX_BY_SID,
+	ST_OUTBOX_DELIVERY,
+	ST_CONTACT_WHO,
+	ST_PURGE_CONTACTS,
+	ST_PURGE_MESSAGES,
+	ST_PURGE_OUTBOX,
+	ST_PURGE_THREADS,
 	ST_COUNT
 };
 
@@ -426,6 +512,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OUTBOX_RETRY] = sql_outbox_retry,
     [ST_OUTBOX_FAILED] = sql_outbox_failed,
     [ST_OUTBOX_COUNTS] = sql_outbox_counts,
+    [ST_SMS_INSERT] = sql_sms_insert,
+    [ST_MESSAGE_INSERT] = sql_message_insert,
+    [ST_MESSAGE_SEEN] = sql_message_seen,
+    [ST_YOUTH_BY_CODE] = sql_youth_by_code,
+    [ST_THREAD_GET] = sql_thread_get,
+    [ST_THREAD_SET] = sql_thread_set,
+    [ST_SMS_REPLIED_YOUTH] = sql_sms_replied_youth,
+    [ST_SMS_REPLIED_CALLER] = sql_sms_replied_caller,
+    [ST_OUTBOX_BY_SID] = sql_outbox_by_sid,
+    [ST_OUTBOX_DELIVERY] = sql_outbox_delivery,
+    [ST_CONTACT_WHO] = sql_contact_who,
+    [ST_PURGE_CONTACTS] = sql_purge_contacts,
+    [ST_PURGE_MESSAGES] = sql_purge_messages,
+    [ST_PURGE_OUTBOX] = sql_purge_outbox,
+    [ST_PURGE_THREADS] = sql_purge_threads,
 };
 
 struct vakt_store {
@@ -2672,4 +2773,287 @@ vakt_store_checkpoint(struct vakt_store *st, struct vakt_err *err)
 	if (rc == SQLITE_BUSY)
 		return 1;
 	return rc == SQLITE_OK ? 0 : db_fail(st, "checkpoint", err);
+}
+
+/* ---------------------------------------------------------------- */
+/* SMS. */
+
+static int
+message_insert(struct vakt_store *st, int64_t contact,
+    const struct vakt_sms_meta *m, const char *service, enum vakt_direction dir,
+    const char *youth, int64_t at_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_MESSAGE_INSERT];
+
+	if (sqlite3_bind_int64(s, 1, contact) ||
+	    sqlite3_bind_int(s, 2, (int)dir) || bind_text(s, 3, m->sid) ||
+	    bind_text(s, 4, service) || bind_text(s, 5, m->from) ||
+	    bind_text(s, 6, m->to) ||
+	    bind_text(s, 7, youth != NULL && youth[0] != '\0' ? youth : NULL) ||
+	    sqlite3_bind_int64(s, 8, at_ms) ||
+	    sqlite3_bind_int64(s, 9, (int64_t)m->body_len) ||
+	    sqlite3_bind_int(s, 10, m->segments)) {
+		stmt_done(s);
+		return db_fail(st, "message add", err);
+	}
+	return run(st, s, "message add", err);
+}
+
+int
+vakt_store_sms_add(struct vakt_store *st, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who, int64_t *id,
+    bool *is_dup, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_SMS_INSERT];
+	char *text = plan_encode(plan);
+	int rc;
+
+	*id = 0;
+	*is_dup = false;
+	if (call_bind(s, m->sid, m->from, plan, who, text) != SQLITE_OK) {
+		free(text);
+		stmt_done(s);
+		return db_fail(st, "sms add", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	free(text);
+	if (rc == SQLITE_DONE) {
+		*is_dup = true; /* DO NOTHING: this MessageSid is logged */
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "sms add", err);
+	return message_insert(st, *id, m, plan->svc->id, VAKT_DIR_IN,
+	    who->is_known ? who->youth.id : NULL, plan->at_ms, err);
+}
+
+int
+vakt_store_message_seen(struct vakt_store *st, const char *sid,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_MESSAGE_SEEN];
+	int rc;
+
+	if (bind_text(s, 1, sid) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "message seen", err);
+	}
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "message seen", err);
+}
+
+/* Answer the thread's open messages and count the reply as follow-up. */
+static int
+thread_answered(struct vakt_store *st, const char *service, const char *youth,
+    const char *number, const char *staff_id, int64_t now_ms,
+    struct vakt_err *err)
+{
+	bool by_youth = youth[0] != '\0';
+	sqlite3_stmt *s =
+	    st->s[by_youth ? ST_SMS_REPLIED_YOUTH : ST_SMS_REPLIED_CALLER];
+	struct vakt_call_rec c = {0};
+
+	if (bind_text(s, 1, service) ||
+	    bind_text(s, 2, by_youth ? youth : number) ||
+	    sqlite3_bind_int64(s, 3, now_ms) || bind_text(s, 4, staff_id)) {
+		stmt_done(s);
+		return db_fail(st, "sms replied", err);
+	}
+	if (run(st, s, "sms replied", err) == -1)
+		return -1;
+	(void)vakt_strlcpy(c.service, service, sizeof(c.service));
+	(void)vakt_strlcpy(c.youth, youth, sizeof(c.youth));
+	(void)vakt_strlcpy(c.caller, number, sizeof(c.caller));
+	return followup(st, &c, now_ms, err);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_staff_message(struct vakt_store *st, const struct vakt_sms_meta *m,
+    const char *service, enum vakt_direction dir, const char *staff_id,
+    const char *youth, const char *number, int64_t now_ms,
+    struct vakt_err *err)
+{
+	if (message_insert(st, 0, m, service, dir, youth, now_ms, err) == -1)
+		return -1;
+	if (dir != VAKT_DIR_REPLY)
+		return 0;
+	return thread_answered(st, service, youth, number, staff_id, now_ms,
+	    err);
+}
+
+/* NOLINTEND(readability-function-size) */
+
+int
+vakt_store_coordinator_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_COORDINATOR_BY_PHONE];
+
+	if (bind_text(s, 1, service) || bind_text(s, 2, phone) ||
+	    bind_text(s, 3, "")) {
+		stmt_done(s);
+		return db_fail(st, "staff by phone", err);
+	}
+	return fetch_text(st, s, id, VAKT_ID_LEN, "staff by phone", err);
+}
+
+int
+vakt_store_youth_by_code(struct vakt_store *st, const char *service,
+    const char *code, struct vakt_youth *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_YOUTH_BY_CODE];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, service) || bind_text(s, 2, code)) {
+		stmt_done(s);
+		return db_fail(st, "youth by code", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		youth_from_row(s, out);
+	stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "youth by code", err);
+}
+
+int
+vakt_store_thread_get(struct vakt_store *st, const char *service,
+    const char *staff, struct vakt_thread *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_THREAD_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, service) || bind_text(s, 2, staff)) {
+		stmt_done(s);
+		return db_fail(st, "thread get", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		col_copy(s, 0, out->youth, sizeof(out->youth));
+		col_copy(s, 1, out->number, sizeof(out->number));
+		out->updated_ms = sqlite3_column_int64(s, 2);
+	}
+	stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "thread get", err);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_thread_set(struct vakt_store *st, const char *service,
+    const char *staff, const char *youth, const char *number, int64_t now_ms,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_THREAD_SET];
+
+	if (bind_text(s, 1, service) || bind_text(s, 2, staff) ||
+	    bind_text(s, 3, youth != NULL && youth[0] != '\0' ? youth : NULL) ||
+	    bind_text(s, 4, number) || sqlite3_bind_int64(s, 5, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "thread set", err);
+	}
+	return run(st, s, "thread set", err);
+}
+
+int
+vakt_store_outbox_delivery(struct vakt_store *st, const char *sid,
+    const char *status, int64_t now_ms, struct vakt_outbox_row *row,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_BY_SID];
+	int rc;
+
+	memset(row, 0, sizeof(*row));
+	if (bind_text(s, 1, sid) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "outbox delivery", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		outbox_from_row(s, row);
+	stmt_done(s);
+	free(row->body); /* the query selects '' for it */
+	row->body = NULL;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : db_fail(st, "outbox delivery", err);
+	s = st->s[ST_OUTBOX_DELIVERY];
+	if (sqlite3_bind_int64(s, 1, row->id) || bind_text(s, 2, status) ||
+	    sqlite3_bind_int64(s, 3, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "outbox delivery", err);
+	}
+	return run(st, s, "outbox delivery", err) == -1 ? -1 : 1;
+}
+
+/* NOLINTEND(readability-function-size) */
+
+int
+vakt_store_contact_who(struct vakt_store *st, int64_t id,
+    char youth[VAKT_ID_LEN], char name[VAKT_NAME_LEN],
+    char caller[VAKT_CALLER_LEN], struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CONTACT_WHO];
+	int rc;
+
+	youth[0] = name[0] = caller[0] = '\0';
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "contact who", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		col_copy(s, 0, youth, VAKT_ID_LEN);
+		col_copy(s, 1, name, VAKT_NAME_LEN);
+		col_copy(s, 2, caller, VAKT_CALLER_LEN);
+	}
+	stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "contact who", err);
+}
+
+/* One bounded DELETE; adds the rows it removed to *n. */
+static int
+purge_one(struct vakt_store *st, enum stmt_id which, int64_t before_ms,
+    size_t limit, size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[which];
+
+	if (sqlite3_bind_int64(s, 1, before_ms) ||
+	    (which != ST_PURGE_THREADS &&
+		sqlite3_bind_int64(s, 2, (int64_t)limit))) {
+		stmt_done(s);
+		return db_fail(st, "purge", err);
+	}
+	if (run(st, s, "purge", err) == -1)
+		return -1;
+	*n += (size_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
+    size_t *n, struct vakt_err *err)
+{
+	static const enum stmt_id order[] = {ST_PURGE_CONTACTS,
+	    ST_PURGE_MESSAGES, ST_PURGE_OUTBOX, ST_PURGE_THREADS};
+	int rc = 0;
+
+	*n = 0;
+	if (tx_begin(st, "purge", err) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == 0; i++)
+		rc = purge_one(st, order[i], before_ms, limit, n, err);
+	return tx_end(st, rc, "purge", err);
 }

@@ -433,3 +433,91 @@ vakt_twilio_render_fallback(const struct vakt_service *svc, size_t *len)
 	vakt_buf_puts(&b, "<Hangup/></Response>");
 	return vakt_buf_take(&b, len);
 }
+
+static int
+int_field(const struct vakt_req *req, const char *name, int dflt, int *out,
+    struct vakt_err *err)
+{
+	const char *v = vakt_kvs_get(&req->form, name);
+	long long n;
+
+	*out = dflt;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (int_param(v, 0, 1000, &n) == -1) {
+		vakt_err_data(err, "%s is not a number", name);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int
+vakt_twilio_parse_sms(const struct vakt_req *req, struct vakt_twilio_sms *out,
+    struct vakt_err *err)
+{
+	const char *body = vakt_kvs_get(&req->form, "Body");
+
+	memset(out, 0, sizeof(*out));
+	if (field(req, "MessageSid", out->message_sid,
+		sizeof(out->message_sid), true, err) == -1 ||
+	    field(req, "From", out->from, sizeof(out->from), true, err) == -1 ||
+	    field(req, "To", out->to, sizeof(out->to), true, err) == -1 ||
+	    int_field(req, "NumMedia", 0, &out->num_media, err) == -1 ||
+	    int_field(req, "NumSegments", 1, &out->segments, err) == -1)
+		return -1;
+	if (!is_sid(out->message_sid, "SM") && !is_sid(out->message_sid, "MM")) {
+		vakt_err_data(err, "MessageSid is not SM or MM followed by 32 "
+				   "hex digits");
+		return -1;
+	}
+	/* The body is never trimmed or changed: it is the youth's words. */
+	if (body == NULL)
+		body = "";
+	if (!vakt_utf8_valid(body, strlen(body))) {
+		vakt_err_data(err, "Body is not UTF-8");
+		return -1;
+	}
+	out->body = body;
+	return 0;
+}
+
+int
+vakt_twilio_parse_sms_status(const struct vakt_req *req,
+    struct vakt_twilio_sms_status *out, struct vakt_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (field(req, "MessageSid", out->message_sid,
+		sizeof(out->message_sid), true, err) == -1 ||
+	    field(req, "MessageStatus", out->status, sizeof(out->status), true,
+		err) == -1 ||
+	    field(req, "ErrorCode", out->error_code, sizeof(out->error_code),
+		false, err) == -1)
+		return -1;
+	if (!is_sid(out->message_sid, "SM") && !is_sid(out->message_sid, "MM")) {
+		vakt_err_data(err, "MessageSid is not SM or MM followed by 32 "
+				   "hex digits");
+		return -1;
+	}
+	return 0;
+}
+
+char *
+vakt_twilio_render_messages(const char *to, const char *from,
+    char *const *parts, size_t n, size_t *len)
+{
+	struct vakt_buf b = {0};
+
+	vakt_buf_puts(&b, XML_HEAD "<Response>");
+	for (size_t i = 0; i < n; i++) {
+		vakt_buf_puts(&b, "<Message to=\"");
+		vakt_buf_xml(&b, to);
+		vakt_buf_puts(&b, "\" from=\"");
+		vakt_buf_xml(&b, from);
+		vakt_buf_puts(&b, "\">");
+		vakt_buf_xml(&b, parts[i]);
+		vakt_buf_puts(&b, "</Message>");
+	}
+	vakt_buf_puts(&b, "</Response>");
+	return vakt_buf_take(&b, len);
+}

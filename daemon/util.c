@@ -484,7 +484,12 @@ vakt_buf_xml(struct vakt_buf *b, const char *s)
 			vakt_buf_puts(b, "&#39;");
 			break;
 		default:
-			vakt_buf_add(b, s, 1);
+			/* XML 1.0 has no place for other C0 controls. */
+			if ((unsigned char)*s < 0x20 && *s != '\t' &&
+			    *s != '\n' && *s != '\r')
+				vakt_buf_add(b, "?", 1);
+			else
+				vakt_buf_add(b, s, 1);
 		}
 	}
 }

@@ -11,6 +11,7 @@
 #define VAKT_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vakt/calendar.h"
@@ -43,6 +44,7 @@ struct vakt_app {
 	bool is_faulted;      /* the last database use failed */
 	uint64_t n_faults;    /* failures since the fault state began */
 	bool is_outbox_dirty; /* rows were queued in this turn */
+	size_t n_purged;      /* rows removed by the purge under way */
 };
 
 /*
@@ -68,5 +70,13 @@ void vakt_app_ok(struct vakt_app *app);
  * then wake the outbox if rows were queued.
  */
 void vakt_app_turn_end(struct vakt_app *app);
+
+/*
+ * One bounded step of the retention purge (contacts older than
+ * retention.contacts_days).  Returns true while more remains, so the
+ * caller can come back on a later loop turn instead of blocking this
+ * one.
+ */
+bool vakt_app_purge_step(struct vakt_app *app, int64_t now_ms);
 
 #endif

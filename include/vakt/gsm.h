@@ -24,4 +24,17 @@ void vakt_gsm_fold(const char *s, struct vakt_buf *out);
 /* How many SMS segments s takes (GSM-7 or UCS-2 as it needs). */
 size_t vakt_gsm_segments(const char *s);
 
+/* Twilio's limit on one message body, counted here in UTF-16 units. */
+#define VAKT_SMS_MAX 1600
+
+/*
+ * A forwarded message: "[tag] body", or, when that would pass
+ * VAKT_SMS_MAX, numbered parts "[tag 1/3] …" that together hold every
+ * character of body, unchanged and in order.  Parts are split between
+ * characters, at a space or line break near the limit when there is
+ * one.  Appends the parts to out; returns how many.
+ */
+size_t vakt_gsm_forward(const char *tag, const char *body,
+    struct vakt_strlist *out);
+
 #endif

@@ -25,7 +25,7 @@
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 2
+#define VAKT_STORE_VERSION 3
 
 /*
  * Open the database at path, creating it and applying migrations as
@@ -339,5 +339,92 @@ int vakt_store_outbox_counts(struct vakt_store *st, size_t *pending,
  * inside a batch.
  */
 int vakt_store_checkpoint(struct vakt_store *st, struct vakt_err *err);
+
+/*
+ * SMS.  A youth's (or unknown number's) message is a contact of kind
+ * SMS with one messages row; a staff reply is a messages row that
+ * answers the thread's open messages.  Message rows keep lengths, never
+ * text.
+ */
+enum vakt_direction {
+	VAKT_DIR_IN = 0,       /* youth or unknown -> service */
+	VAKT_DIR_REPLY = 1,    /* staff -> service, relayed to the youth */
+	VAKT_DIR_UNPLACED = 2, /* staff -> service, nowhere to relay it */
+};
+
+struct vakt_sms_meta {
+	const char *sid;  /* MessageSid */
+	const char *from; /* as received */
+	const char *to;	  /* the service number */
+	size_t body_len;  /* characters */
+	int segments;
+};
+
+/*
+ * Log a youth's message with the plan it was routed by (the forward
+ * goes to its first step).  A MessageSid seen before is not logged
+ * again: *is_dup true, *id 0.
+ */
+int vakt_store_sms_add(struct vakt_store *st, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who,
+    int64_t *id, bool *is_dup, struct vakt_err *err);
+
+/* Was this MessageSid seen already?  1 yes, 0 no, -1 error. */
+int vakt_store_message_seen(struct vakt_store *st, const char *sid,
+    struct vakt_err *err);
+
+/*
+ * Log a staff message: dir REPLY (relayed to youth/number) or UNPLACED.
+ * For a reply, every open message of that thread is answered at now_ms
+ * by staff_id, and the youth's (or number's) missed calls count it as
+ * their follow-up.  youth is "" for an unknown number.
+ */
+int vakt_store_staff_message(struct vakt_store *st,
+    const struct vakt_sms_meta *m, const char *service,
+    enum vakt_direction dir, const char *staff_id, const char *youth,
+    const char *number, int64_t now_ms, struct vakt_err *err);
+
+/* The coordinator of service whose phone this is: 1 found, 0, -1. */
+int vakt_store_coordinator_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err);
+
+/* A youth of service by code, case-insensitive: 1 found, 0, -1. */
+int vakt_store_youth_by_code(struct vakt_store *st, const char *service,
+    const char *code, struct vakt_youth *out, struct vakt_err *err);
+
+/* A staff number's current thread: a youth ("" if unknown) and number. */
+struct vakt_thread {
+	char youth[VAKT_ID_LEN];
+	char number[VAKT_E164_LEN];
+	int64_t updated_ms;
+};
+
+int vakt_store_thread_get(struct vakt_store *st, const char *service,
+    const char *staff, struct vakt_thread *out, struct vakt_err *err);
+int vakt_store_thread_set(struct vakt_store *st, const char *service,
+    const char *staff, const char *youth, const char *number, int64_t now_ms,
+    struct vakt_err *err);
+
+/*
+ * A delivery status for the outbox row with this sid: recorded, and
+ * the row (without body) returned.  1 found, 0 unknown sid, -1 error.
+ */
+int vakt_store_outbox_delivery(struct vakt_store *st, const char *sid,
+    const char *status, int64_t now_ms, struct vakt_outbox_row *row,
+    struct vakt_err *err);
+
+/* Who a contact came from: youth code ("" if unknown), name, number. */
+int vakt_store_contact_who(struct vakt_store *st, int64_t id,
+    char youth[VAKT_ID_LEN], char name[VAKT_NAME_LEN],
+    char caller[VAKT_CALLER_LEN], struct vakt_err *err);
+
+/*
+ * Retention: delete at most limit contacts (with their legs and
+ * messages), messages, finished outbox rows and threads older than
+ * before_ms.  *n counts the rows that went; call again while it is
+ * more than 0.
+ */
+int vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
+    size_t *n, struct vakt_err *err);
 
 #endif

@@ -141,4 +141,35 @@ char *vakt_twilio_render_fallback(const struct vakt_service *svc,
  */
 char *vakt_twilio_render_nobody(const struct vakt_service *svc, size_t *len);
 
+/* An inbound SMS (Messaging webhook). */
+struct vakt_twilio_sms {
+	char message_sid[VAKT_SID_LEN];
+	char from[VAKT_ADDR_LEN];
+	char to[VAKT_ADDR_LEN];
+	const char *body; /* borrowed from req; valid UTF-8, "" if absent */
+	int num_media;
+	int segments; /* NumSegments, 1 if absent */
+};
+
+/* MessageSid ("SM"/"MM" + 32 hex), From and To required.  0 or -1. */
+int vakt_twilio_parse_sms(const struct vakt_req *req,
+    struct vakt_twilio_sms *out, struct vakt_err *err);
+
+/* A message status callback for one of our outbound messages. */
+struct vakt_twilio_sms_status {
+	char message_sid[VAKT_SID_LEN];
+	char status[32];     /* queued, sent, delivered, undelivered, … */
+	char error_code[16]; /* "" if none */
+};
+
+int vakt_twilio_parse_sms_status(const struct vakt_req *req,
+    struct vakt_twilio_sms_status *out, struct vakt_err *err);
+
+/*
+ * <Response> with one <Message to from> per part: Twilio sends them
+ * itself.  Only for when the outbox cannot be written.
+ */
+char *vakt_twilio_render_messages(const char *to, const char *from,
+    char *const *parts, size_t n, size_t *len);
+
 #endif

@@ -137,7 +137,10 @@ void vakt_buf_printf(struct vakt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vakt_buf_vprintf(struct vakt_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
-/* Append s with & < > " ' escaped for XML/HTML text and attributes. */
+/*
+ * Append s with & < > " ' escaped for XML/HTML text and attributes;
+ * control characters XML cannot carry become '?'.
+ */
 void vakt_buf_xml(struct vakt_buf *b, const char *s);
 /* Give up the string (NUL-terminated; never NULL); b is reset. */
 char *vakt_buf_take(struct vakt_buf *b, size_t *len);

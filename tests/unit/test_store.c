@@ -299,7 +299,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 
 	tmp_make(&t);
 	st = open_ok(t.path);
-	cr_assert_eq(VAKT_STORE_VERSION, 2);
+	cr_assert_eq(VAKT_STORE_VERSION, 3);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
 	cr_assert_eq(
@@ -395,8 +395,8 @@ Test(store, open_migrates_version_1_db_keeping_its_rows)
 	tmp_make(&t);
 	raw_exec(t.path, v1_schema);
 	st = open_ok(t.path);
-	cr_assert_eq(vakt_store_version(st), 2);
-	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), 2);
+	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
+	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_coordinator_get(st, "kari", &c, &err), 1);
 	cr_assert_str_eq(c.name, "Kari");
 	cr_assert_eq(vakt_store_lookup_caller(
@@ -422,9 +422,9 @@ Test(store, open_refuses_db_newer_than_this_binary)
 	cr_assert_null(vakt_store_open(t.path, 1000, &err));
 	cr_assert_eq(err.kind, VAKT_ERR_SYSTEM);
 	snprintf(want, sizeof(want),
-	    "%s: database schema version 7 is newer than this vakt (2); "
+	    "%s: database schema version 7 is newer than this vakt (%d); "
 	    "upgrade vakt",
-	    t.path);
+	    t.path, VAKT_STORE_VERSION);
 	cr_assert_str_eq(err.msg, want);
 	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), 7, "untouched");
 	tmp_clean(&t);

@@ -1,0 +1,106 @@
+/*
+ * webhook.c: the first steps shared by the voice and SMS handlers.
+ */
+#include "vakt/webhook.h"
+
+#include <string.h>
+
+#include "vakt/app.h"
+#include "vakt/config.h"
+#include "vakt/log.h"
+#include "vakt/store.h"
+#include "vakt/twilio.h"
+
+bool
+vakt_webhook_verified(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep)
+{
+	const struct vakt_config *cfg = app->cfg;
+	struct vakt_err err;
+
+	if (vakt_twilio_verify(cfg->twilio.auth_token, cfg->http.public_url,
+		req, &err) == 0)
+		return true;
+	app->counters.rejected++;
+	vakt_log_warnx("twilio: %s refused: %s peer=%s", req->path, err.msg,
+	    req->peer);
+	vakt_reply_text(rep, 403, "%s", err.msg);
+	return false;
+}
+
+void
+vakt_webhook_bad(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, const struct vakt_err *err)
+{
+	app->counters.rejected++;
+	vakt_log_warnx("twilio: %s refused: %s", req->path, err->msg);
+	vakt_reply_text(rep, 400, "%s", err->msg);
+}
+
+void
+vakt_webhook_xml(struct vakt_reply *rep, char *body, size_t len)
+{
+	vakt_reply_take(rep, 200, "text/xml; charset=utf-8", body, len);
+}
+
+const struct vakt_service *
+vakt_webhook_service_by_to(const struct vakt_app *app, const char *to,
+    bool *is_known)
+{
+	const struct vakt_service *svc = NULL;
+	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
+
+	if (vakt_e164_normalize(to, num) == 0)
+		svc = vakt_config_service_by_number(app->cfg, num);
+	*is_known = svc != NULL;
+	if (svc != NULL)
+		return svc;
+	svc = &app->cfg->services[0];
+	vakt_log_warnx("twilio: To=%s is no service number; using %s",
+	    vakt_mask_e164(to, masked), svc->id);
+	return svc;
+}
+
+const struct vakt_service *
+vakt_webhook_service_by_id(const struct vakt_app *app, const char *id)
+{
+	const struct vakt_service *svc = vakt_config_service_by_id(app->cfg, id);
+
+	return svc != NULL ? svc : &app->cfg->services[0];
+}
+
+void
+vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
+    bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
+    struct vakt_caller *who)
+{
+	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
+	struct vakt_civil civ;
+	struct vakt_err err;
+
+	memset(who, 0, sizeof(*who));
+	if (!is_known_svc) {
+		vakt_router_safety(svc, &app->tz, now_ms,
+		    VAKT_WHY_UNKNOWN_SERVICE, plan);
+		return;
+	}
+	if (vakt_e164_normalize(from, num) == -1 ||
+	    vakt_calendar_civil(&app->tz, now_ms, &civ) == -1) {
+		/* Anonymous callers and clock faults need no directory. */
+		vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+		return;
+	}
+	if (vakt_app_write(app) == -1 ||
+	    vakt_store_lookup_caller(app->store, svc->id, num,
+		vakt_date_make(civ.year, civ.month, civ.day), who, &err) == -1) {
+		if (!app->is_turn_faulted)
+			vakt_app_fault(app, "lookup", &err);
+		app->counters.failsafe_plans++;
+		vakt_log_warnx("twilio: safety plan for %s: database "
+			       "unavailable",
+		    vakt_mask_e164(num, masked));
+		vakt_router_plan(svc, NULL, &app->tz, now_ms, plan);
+		return;
+	}
+	vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+}
