@@ -27,6 +27,9 @@
 
 #define XML "text/xml; charset=utf-8"
 
+/* How Twilio passes on a withheld number (providers.md §7.5). */
+#define WITHHELD "+266696687"
+
 /* Signature first: an unsigned request changes nothing. */
 static bool
 verified(struct vakt_app *app, const struct vakt_req *req,
@@ -82,11 +85,22 @@ service_by_id(const struct vakt_app *app, const char *id)
 	return svc != NULL ? svc : &app->cfg->services[0];
 }
 
+/*
+ * A number staff can call back: not "anonymous", "client:…" or empty,
+ * and not Twilio's stand-in for a withheld number, which is E.164 in
+ * form but reaches nobody.
+ */
+static bool
+is_callable(const char *from)
+{
+	return vakt_e164_valid(from) && strcmp(from, WITHHELD) != 0;
+}
+
 /* Who we show the staff phone: the caller, if the caller has a number. */
 static const char *
 caller_id(const struct vakt_service *svc, const char *from)
 {
-	return vakt_e164_valid(from) ? from : svc->number;
+	return is_callable(from) ? from : svc->number;
 }
 
 static void
@@ -244,14 +258,14 @@ alert_text(const struct vakt_app *app, const struct vakt_call_rec *rec)
 	if (rec->youth[0] != '\0')
 		vakt_buf_printf(&who, "%s%s%s", rec->youth,
 		    rec->youth_name[0] != '\0' ? " " : "", rec->youth_name);
-	else if (vakt_e164_valid(rec->caller))
+	else if (is_callable(rec->caller))
 		vakt_buf_puts(&who, rec->caller); /* staff must call back */
 	else
 		vakt_buf_puts(&who, "skjult nummer");
 	vakt_buf_puts(&b, "Ubesvart anrop fra ");
 	vakt_gsm_fold(who.p, &b);
 	vakt_buf_printf(&b, " kl. %02d:%02d.%s", civ.hour % 100, civ.min % 100,
-	    vakt_e164_valid(rec->caller) ? " Ring tilbake." : "");
+	    is_callable(rec->caller) ? " Ring tilbake." : "");
 	vakt_buf_free(&who);
 	text = vakt_buf_take(&b, NULL);
 	return text;
@@ -403,6 +417,29 @@ next_logged(struct vakt_app *app, struct vakt_reply *rep,
 }
 
 /*
+ * A call that is not in the database ended unanswered.  Its alert
+ * still goes to beredskap if the database can be written by now (a
+ * lock often outlasts the first webhook but not the call); the row has
+ * no contact, and the time is the end of the call.
+ */
+static void
+failsafe_missed(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_twilio_dial *d)
+{
+	struct vakt_call_rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	(void)vakt_strlcpy(rec.caller, d->call.from, sizeof(rec.caller));
+	rec.cat = VAKT_CAT_AFTER_HOURS; /* not known: beredskap only */
+	rec.received_ms = vakt_clock_now_ms();
+	app->counters.missed++;
+	vakt_log_warnx("voice: call %s missed while routed without the "
+		       "database",
+	    d->call.call_sid);
+	queue_alerts(app, svc, &rec);
+}
+
+/*
  * The call is not in the database (it was routed while the database
  * failed, or it cannot be read now): go on along the safety plan from
  * the role that just rang.
@@ -424,9 +461,7 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 		return;
 	}
 	if (out == VAKT_LEG_CALLER_HANGUP) {
-		vakt_log_errx("voice: call %s missed while the database was "
-			      "unavailable; no alert could be logged",
-		    d->call.call_sid);
+		failsafe_missed(app, svc, d);
 		reply_empty(rep);
 		return;
 	}
@@ -442,9 +477,7 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 		reply_dial(app, rep, svc, &next, &plan.steps[k], d->call.from);
 		return;
 	}
-	vakt_log_errx("voice: call %s exhausted while the database was "
-		      "unavailable; no alert could be logged",
-	    d->call.call_sid);
+	failsafe_missed(app, svc, d);
 	reply_nobody(rep, svc);
 }
 
@@ -586,26 +619,40 @@ is_final_status(const char *st)
 	return false;
 }
 
-/* A leg was confirmed but its <Dial action> has not told us more yet. */
+/*
+ * A leg whose <Dial action> has not come yet may still turn out
+ * answered: one that was confirmed, or, without confirmation, any leg
+ * still open, since then only the <Dial action> tells whether it was
+ * bridged.  Twilio requests that action even when the caller hangs up,
+ * and /next marks the call missed then.
+ */
 static bool
-has_pending_answer(const struct vakt_call_rec *rec)
+has_pending_answer(const struct vakt_service *svc,
+    const struct vakt_call_rec *rec)
 {
-	for (size_t i = 0; i < rec->n_steps; i++)
-		if (rec->legs[i].confirmed_ms != 0 && rec->legs[i].outcome == 0)
+	for (size_t i = 0; i < rec->n_steps; i++) {
+		const struct vakt_leg_rec *leg = &rec->legs[i];
+
+		if (leg->outcome != 0)
+			continue;
+		if (leg->confirmed_ms != 0 ||
+		    (!svc->confirm_answer && leg->is_started))
 			return true;
+	}
 	return false;
 }
 
 /*
  * POST /twilio/voice/status: the parent call's status callback.  A
  * call that ends while still unanswered is missed (the caller hung up
- * while it rang) unless a confirmed leg is still being settled by its
- * <Dial action>.
+ * while it rang) unless a leg that may have been answered is still to
+ * be settled by its <Dial action>, which can arrive after this.
  */
 static void
 status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 {
 	struct vakt_app *app = arg;
+	const struct vakt_service *svc;
 	struct vakt_twilio_status st;
 	struct vakt_call_rec rec;
 	struct vakt_err err;
@@ -633,9 +680,9 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	    vakt_store_call_ended(app->store, rec.id, st.duration_s, now,
 		&err) == -1)
 		vakt_app_fault(app, "call ended", &err);
-	if (rec.status == VAKT_STATUS_OPEN && !has_pending_answer(&rec))
-		call_missed(app, service_by_id(app, rec.service), &rec,
-		    VAKT_MISSED_HANGUP, now);
+	svc = service_by_id(app, rec.service);
+	if (rec.status == VAKT_STATUS_OPEN && !has_pending_answer(svc, &rec))
+		call_missed(app, svc, &rec, VAKT_MISSED_HANGUP, now);
 }
 
 void
