@@ -31,15 +31,6 @@
 #define HOW_TO "Skriv #KODE foran meldingen for å svare en bestemt " \
 	       "ungdom, f.eks. #U-0142 Hei!"
 
-static void
-reply_empty(struct vakt_reply *rep)
-{
-	size_t len;
-	char *body = vakt_twilio_render_empty(&len);
-
-	vakt_webhook_xml(rep, body, len);
-}
-
 /* "U-0142 Ola", or "ukjent +4791234567": staff need the number. */
 static void
 sender_tag(const struct vakt_caller *who, const char *from, char *out,
@@ -159,7 +150,7 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 		forward_failsafe(app, rep, svc, m);
 		return;
 	}
-	reply_empty(rep);
+	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "contact=%lld from=%s%s", (long long)id,
 	    vakt_mask_e164(m->from, masked), is_dup ? " duplicate" : "");
 	if (is_dup)
@@ -386,7 +377,7 @@ staff_message(struct vakt_app *app, struct vakt_reply *rep,
 	int seen = vakt_store_message_seen(app->store, m->message_sid, &err);
 	int rc;
 
-	reply_empty(rep);
+	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "staff=%s", staff_id);
 	if (seen != 0) {
 		if (seen == -1)

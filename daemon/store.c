@@ -164,10 +164,27 @@ static const char migrate_3_threads[] =
     "CREATE INDEX outbox_created ON outbox (created_ms);"
     "PRAGMA user_version = 3;";
 
+/*
+ * Reports and the API: legs picked up but never confirmed (voicemail)
+ * counted on the contact, so a report reads contacts only; and the
+ * API's tokens, kept as SHA-256.
+ */
+static const char migrate_4_reports[] =
+    "ALTER TABLE contacts ADD COLUMN unconfirmed_legs INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE TABLE tokens ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " role INTEGER NOT NULL,"
+    " hash TEXT NOT NULL UNIQUE,"
+    " created_ms INTEGER NOT NULL,"
+    " last_used_ms INTEGER);"
+    "PRAGMA user_version = 4;";
+
 static const char *const migrations[] = {
     migrate_1_directory,
     migrate_2_contacts,
     migrate_3_threads,
+    migrate_4_reports,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -282,7 +299,7 @@ static const char sql_call_id_by_sid[] =
 static const char sql_call_get[] =
     "SELECT c.id, c.service, c.caller, coalesce(c.youth, ''),"
     " coalesce(y.name, ''), coalesce(c.coordinator, ''), c.category,"
-    " c.received_ms, c.status, c.plan"
+    " c.received_ms, c.status, c.plan, c.provider_id"
     " FROM contacts c LEFT JOIN youths y ON y.id = c.youth"
     " WHERE c.id = ?1 AND c.kind = 0";
 static const char sql_call_legs[] =
@@ -299,7 +316,8 @@ static const char sql_leg_end[] =
     " call_sid = coalesce(?5, call_sid)"
     " WHERE contact = ?1 AND step = ?2 AND outcome IS NULL";
 static const char sql_call_answered[] =
-    "UPDATE contacts SET status = 1, answered_ms = ?3, answered_step = ?2,"
+    "UPDATE contacts SET status = 1, missed_reason = NULL, answered_ms = ?3,"
+    " answered_step = ?2,"
     " answered_role = l.role, answered_by = l.who"
     " FROM legs l WHERE contacts.id = ?1 AND l.contact = ?1 AND l.step = ?2"
     " AND contacts.status <> 1";
@@ -396,6 +414,30 @@ static const char sql_purge_outbox[] =
 static const char sql_purge_threads[] =
     "DELETE FROM threads WHERE updated_ms < ?1";
 
+/* Reports and tokens. */
+static const char sql_unconfirmed_inc[] =
+    "UPDATE contacts SET unconfirmed_legs = unconfirmed_legs + 1"
+    " WHERE id = ?1";
+static const char sql_report_scan[] =
+    "SELECT service, kind, coalesce(youth, ''), coalesce(coordinator, ''),"
+    " caller, category, received_ms, status, coalesce(missed_reason, 0),"
+    " coalesce(answered_ms, 0), coalesce(answered_step, 0),"
+    " coalesce(answered_role, -1), coalesce(ended_ms, 0),"
+    " coalesce(followup_ms, 0), coalesce(reply_ms, 0), unconfirmed_legs"
+    " FROM contacts WHERE received_ms >= ?1 AND received_ms < ?2"
+    " AND (?3 IS NULL OR service = ?3) ORDER BY received_ms";
+static const char sql_token_insert[] =
+    "INSERT INTO tokens (name, role, hash, created_ms) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_token_delete[] = "DELETE FROM tokens WHERE name = ?1";
+static const char sql_token_list[] =
+    "SELECT name, role, created_ms, coalesce(last_used_ms, 0) FROM tokens"
+    " ORDER BY name";
+static const char sql_token_by_hash[] =
+    "SELECT name, role, created_ms, coalesce(last_used_ms, 0) FROM tokens"
+    " WHERE hash = ?1";
+static const char sql_token_used[] =
+    "UPDATE tokens SET last_used_ms = ?2 WHERE name = ?1";
+
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -460,6 +502,13 @@ enum stmt_id {
 	ST_PURGE_MESSAGES,
 	ST_PURGE_OUTBOX,
 	ST_PURGE_THREADS,
+	ST_UNCONFIRMED_INC,
+	ST_REPORT_SCAN,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_DELETE,
+	ST_TOKEN_LIST,
+	ST_TOKEN_BY_HASH,
+	ST_TOKEN_USED,
 	ST_COUNT
 };
 
@@ -527,6 +576,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PURGE_MESSAGES] = sql_purge_messages,
     [ST_PURGE_OUTBOX] = sql_purge_outbox,
     [ST_PURGE_THREADS] = sql_purge_threads,
+    [ST_UNCONFIRMED_INC] = sql_unconfirmed_inc,
+    [ST_REPORT_SCAN] = sql_report_scan,
+    [ST_TOKEN_INSERT] = sql_token_insert,
+    [ST_TOKEN_DELETE] = sql_token_delete,
+    [ST_TOKEN_LIST] = sql_token_list,
+    [ST_TOKEN_BY_HASH] = sql_token_by_hash,
+    [ST_TOKEN_USED] = sql_token_used,
 };
 
 struct vakt_store {
@@ -2425,6 +2481,7 @@ vakt_store_call_get(struct vakt_store *st, int64_t id,
 		out->cat = (enum vakt_category)sqlite3_column_int(s, 6);
 		out->received_ms = sqlite3_column_int64(s, 7);
 		out->status = (enum vakt_status)sqlite3_column_int(s, 8);
+		col_copy(s, 10, out->call_sid, sizeof(out->call_sid));
 		out->n_steps = plan_decode(
 		    (const char *)sqlite3_column_text(s, 9) != NULL ?
 			(const char *)sqlite3_column_text(s, 9) : "",
@@ -2502,7 +2559,14 @@ vakt_store_leg_end(struct vakt_store *st, int64_t id, int step,
 	if (run(st, s, "leg end", err) == -1)
 		return -1;
 	*is_new = sqlite3_changes(st->db) > 0;
-	return 0;
+	if (!*is_new || outcome != VAKT_LEG_UNCONFIRMED)
+		return 0;
+	s = st->s[ST_UNCONFIRMED_INC];
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "leg end", err);
+	}
+	return run(st, s, "leg end", err);
 }
 
 /* NOLINTEND(readability-function-size) */
@@ -3056,4 +3120,188 @@ vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == 0; i++)
 		rc = purge_one(st, order[i], before_ms, limit, n, err);
 	return tx_end(st, rc, "purge", err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Reports. */
+
+static void
+report_row_of(sqlite3_stmt *s, struct vakt_report_row *r)
+{
+	r->service = (const char *)sqlite3_column_text(s, 0);
+	r->kind = (enum vakt_kind)sqlite3_column_int(s, 1);
+	r->youth = (const char *)sqlite3_column_text(s, 2);
+	r->coordinator = (const char *)sqlite3_column_text(s, 3);
+	r->caller = (const char *)sqlite3_column_text(s, 4);
+	r->cat = (enum vakt_category)sqlite3_column_int(s, 5);
+	r->received_ms = sqlite3_column_int64(s, 6);
+	r->status = (enum vakt_status)sqlite3_column_int(s, 7);
+	r->missed_reason = sqlite3_column_int(s, 8);
+	r->answered_ms = sqlite3_column_int64(s, 9);
+	r->answered_step = sqlite3_column_int(s, 10);
+	r->answered_role = sqlite3_column_int(s, 11);
+	r->ended_ms = sqlite3_column_int64(s, 12);
+	r->followup_ms = sqlite3_column_int64(s, 13);
+	r->reply_ms = sqlite3_column_int64(s, 14);
+	r->unconfirmed_legs = sqlite3_column_int(s, 15);
+}
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_report_scan(struct vakt_store *st, int64_t from_ms, int64_t to_ms,
+    const char *service, vakt_store_row_fn *fn, void *arg,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_REPORT_SCAN];
+	struct vakt_report_row row;
+	int rc;
+
+	if (sqlite3_bind_int64(s, 1, from_ms) ||
+	    sqlite3_bind_int64(s, 2, to_ms) || bind_text(s, 3, service)) {
+		stmt_done(s);
+		return db_fail(st, "report", err);
+	}
+	/* Column pointers live until the next step: fn must not keep them. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		report_row_of(s, &row);
+		if (row.service == NULL || row.caller == NULL)
+			continue;
+		(void)fn(arg, &row);
+	}
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "report", err);
+}
+
+/* NOLINTEND(readability-function-size) */
+
+/* ---------------------------------------------------------------- */
+/* API tokens. */
+
+/* NOLINTBEGIN(readability-function-size): the signature is store.h's */
+int
+vakt_store_token_add(struct vakt_store *st, const char *name,
+    enum vakt_auth_role role, const char *hash, const char *actor,
+    int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "token add";
+	const struct change ch = {actor, now_ms};
+	sqlite3_stmt *s = st->s[ST_TOKEN_INSERT];
+	int rc, step;
+
+	if (check_id(name, "name", what, err) == -1)
+		return -1;
+	if (tx_begin(st, what, err) == -1)
+		return -1;
+	if (bind_text(s, 1, name) || sqlite3_bind_int(s, 2, (int)role) ||
+	    bind_text(s, 3, hash) || sqlite3_bind_int64(s, 4, now_ms))
+		step = SQLITE_ERROR;
+	else
+		step = sqlite3_step(s);
+	if (step == SQLITE_DONE)
+		rc = 0;
+	else if (sqlite3_extended_errcode(st->db) ==
+	    SQLITE_CONSTRAINT_PRIMARYKEY) {
+		vakt_err_data(err, "%s: a token named \"%s\" already exists",
+		    what, name);
+		rc = -1;
+	} else {
+		rc = db_fail(st, what, err);
+	}
+	stmt_done(s);
+	if (rc == 0)
+		rc = audit_write(st, &ch, "token.add", name,
+		    vakt_auth_role_name(role), err);
+	return tx_end(st, rc, what, err);
+}
+
+/* NOLINTEND(readability-function-size) */
+
+int
+vakt_store_token_revoke(struct vakt_store *st, const char *name,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "token revoke";
+	const struct change ch = {actor, now_ms};
+	sqlite3_stmt *s = st->s[ST_TOKEN_DELETE];
+	int rc;
+
+	if (tx_begin(st, what, err) == -1)
+		return -1;
+	if (bind_text(s, 1, name) != SQLITE_OK) {
+		stmt_done(s);
+		rc = db_fail(st, what, err);
+	} else {
+		rc = run(st, s, what, err);
+	}
+	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+		vakt_err_data(err, "%s: no token named \"%s\"", what, name);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = audit_write(st, &ch, "token.revoke", name, "", err);
+	return tx_end(st, rc, what, err);
+}
+
+static void
+token_from_row(sqlite3_stmt *s, struct vakt_token *t)
+{
+	col_copy(s, 0, t->name, sizeof(t->name));
+	t->role = sqlite3_column_int(s, 1) == 1 ? VAKT_AUTH_ADMIN :
+						  VAKT_AUTH_LEADER;
+	t->created_ms = sqlite3_column_int64(s, 2);
+	t->last_used_ms = sqlite3_column_int64(s, 3);
+}
+
+int
+vakt_store_token_list(struct vakt_store *st, struct vakt_token **out,
+    size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_TOKEN_LIST];
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			*out = vakt_xreallocarray(*out, cap, sizeof(**out));
+		}
+		token_from_row(s, &(*out)[(*n)++]);
+	}
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return db_fail(st, "token list", err);
+}
+
+int
+vakt_store_token_check(struct vakt_store *st, const char *hash,
+    int64_t now_ms, struct vakt_token *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_TOKEN_BY_HASH];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, hash) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "token check", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		token_from_row(s, out);
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "token check", err);
+	s = st->s[ST_TOKEN_USED];
+	if (bind_text(s, 1, out->name) || sqlite3_bind_int64(s, 2, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "token check", err);
+	}
+	return run(st, s, "token check", err) == -1 ? -1 : 1;
 }

@@ -261,6 +261,8 @@ vakt_twilio_parse_digits(const struct vakt_req *req,
 	memset(out, 0, sizeof(*out));
 	if (field(req, "CallSid", out->call_sid, sizeof(out->call_sid), true,
 		err) == -1 ||
+	    field(req, "ParentCallSid", out->parent_sid,
+		sizeof(out->parent_sid), false, err) == -1 ||
 	    field(req, "Digits", out->digits, sizeof(out->digits), false,
 		err) == -1)
 		return -1;

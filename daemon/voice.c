@@ -24,66 +24,10 @@
 #include "vakt/log.h"
 #include "vakt/store.h"
 #include "vakt/twilio.h"
-
-#define XML "text/xml; charset=utf-8"
+#include "vakt/webhook.h"
 
 /* How Twilio passes on a withheld number (providers.md §7.5). */
 #define WITHHELD "+266696687"
-
-/* Signature first: an unsigned request changes nothing. */
-static bool
-verified(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep)
-{
-	const struct vakt_config *cfg = app->cfg;
-	struct vakt_err err;
-
-	if (vakt_twilio_verify(cfg->twilio.auth_token, cfg->http.public_url,
-		req, &err) == 0)
-		return true;
-	app->counters.rejected++;
-	vakt_log_warnx("twilio: %s refused: %s peer=%s", req->path, err.msg,
-	    req->peer);
-	vakt_reply_text(rep, 403, "%s", err.msg);
-	return false;
-}
-
-static void
-bad_request(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, const struct vakt_err *err)
-{
-	app->counters.rejected++;
-	vakt_log_warnx("twilio: %s refused: %s", req->path, err->msg);
-	vakt_reply_text(rep, 400, "%s", err->msg);
-}
-
-static void
-reply_xml(struct vakt_reply *rep, char *body, size_t len)
-{
-	vakt_reply_take(rep, 200, XML, body, len);
-}
-
-/* The service by dialed number; an unknown one gets the first service. */
-static const struct vakt_service *
-service_by_to(const struct vakt_app *app, const char *to, bool *is_known)
-{
-	const struct vakt_service *svc = NULL;
-	char num[VAKT_E164_LEN];
-
-	if (vakt_e164_normalize(to, num) == 0)
-		svc = vakt_config_service_by_number(app->cfg, num);
-	*is_known = svc != NULL;
-	return svc != NULL ? svc : &app->cfg->services[0];
-}
-
-/* The service named in our own URL; a reload may have removed it. */
-static const struct vakt_service *
-service_by_id(const struct vakt_app *app, const char *id)
-{
-	const struct vakt_service *svc = vakt_config_service_by_id(app->cfg, id);
-
-	return svc != NULL ? svc : &app->cfg->services[0];
-}
 
 /*
  * A number staff can call back: not "anonymous", "client:…" or empty,
@@ -118,7 +62,7 @@ reply_dial(struct vakt_app *app, struct vakt_reply *rep,
 	size_t len;
 	char *body = vakt_twilio_render_dial(&spec, &len);
 
-	reply_xml(rep, body, len);
+	vakt_webhook_xml(rep, body, len);
 	vakt_reply_note(rep, "step=%d role=%s", ref->step,
 	    vakt_router_role_name(step->role));
 }
@@ -129,7 +73,7 @@ reply_nobody(struct vakt_reply *rep, const struct vakt_service *svc)
 	size_t len;
 	char *body = vakt_twilio_render_nobody(svc, &len);
 
-	reply_xml(rep, body, len);
+	vakt_webhook_xml(rep, body, len);
 	vakt_reply_note(rep, "outcome=exhausted");
 }
 
@@ -139,57 +83,7 @@ reply_hangup(struct vakt_reply *rep)
 	size_t len;
 	char *body = vakt_twilio_render_hangup(&len);
 
-	reply_xml(rep, body, len);
-}
-
-static void
-reply_empty(struct vakt_reply *rep)
-{
-	size_t len;
-	char *body = vakt_twilio_render_empty(&len);
-
-	reply_xml(rep, body, len);
-}
-
-/*
- * The plan for a new call.  Anything but the caller's own number
- * failing (the database, the clock, an unknown service number) gives
- * the safety plan.
- */
-static void
-plan_call(struct vakt_app *app, const struct vakt_service *svc,
-    bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
-    struct vakt_caller *who)
-{
-	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
-	struct vakt_civil civ;
-	struct vakt_err err;
-
-	memset(who, 0, sizeof(*who));
-	if (!is_known_svc) {
-		vakt_router_safety(svc, &app->tz, now_ms,
-		    VAKT_WHY_UNKNOWN_SERVICE, plan);
-		return;
-	}
-	if (vakt_e164_normalize(from, num) == -1 ||
-	    vakt_calendar_civil(&app->tz, now_ms, &civ) == -1) {
-		/* Anonymous callers and clock faults need no directory. */
-		vakt_router_plan(svc, who, &app->tz, now_ms, plan);
-		return;
-	}
-	if (vakt_app_write(app) == -1 ||
-	    vakt_store_lookup_caller(app->store, svc->id, num,
-		vakt_date_make(civ.year, civ.month, civ.day), who, &err) == -1) {
-		if (!app->is_turn_faulted)
-			vakt_app_fault(app, "lookup", &err);
-		app->counters.failsafe_plans++;
-		vakt_log_warnx("voice: safety plan for caller=%s: database "
-			       "unavailable",
-		    vakt_mask_e164(num, masked));
-		vakt_router_plan(svc, NULL, &app->tz, now_ms, plan);
-		return;
-	}
-	vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+	vakt_webhook_xml(rep, body, len);
 }
 
 /*
@@ -211,18 +105,14 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	int64_t now = vakt_clock_now_ms();
 	bool is_known, is_dup = false;
 
-	if (!verified(app, req, rep))
+	if (!vakt_webhook_verified(app, req, rep))
 		return;
 	if (vakt_twilio_parse_call(req, &call, &err) == -1) {
-		bad_request(app, req, rep, &err);
+		vakt_webhook_bad(app, req, rep, &err);
 		return;
 	}
-	svc = service_by_to(app, call.to, &is_known);
-	if (!is_known)
-		vakt_log_warnx("voice: To=%s is no service number; using %s's "
-			       "beredskap",
-		    vakt_mask_e164(call.to, masked), svc->id);
-	plan_call(app, svc, is_known, call.from, now, &plan, &who);
+	svc = vakt_webhook_service_by_to(app, call.to, &is_known);
+	vakt_webhook_plan(app, svc, is_known, call.from, now, &plan, &who);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
 	if (vakt_app_write(app) == 0) {
@@ -407,7 +297,7 @@ next_logged(struct vakt_app *app, struct vakt_reply *rep,
 		reply_hangup(rep);
 	} else if (out == VAKT_LEG_CALLER_HANGUP) {
 		call_missed(app, svc, rec, VAKT_MISSED_HANGUP, now);
-		reply_empty(rep);
+		vakt_webhook_empty(rep);
 	} else if (ref->step < (int)rec->n_steps) {
 		ring_step(app, rep, svc, rec, ref->step + 1, now);
 	} else {
@@ -462,7 +352,7 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 	}
 	if (out == VAKT_LEG_CALLER_HANGUP) {
 		failsafe_missed(app, svc, d);
-		reply_empty(rep);
+		vakt_webhook_empty(rep);
 		return;
 	}
 	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
@@ -481,9 +371,16 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 	reply_nobody(rep, svc);
 }
 
-/* Load a logged call; false (with the fault recorded) if unreadable. */
+/*
+ * Load the logged call our URL names, and make sure it is the call
+ * Twilio is asking about: a contact id from a batch whose commit failed
+ * may since have gone to another call.  call_sid "" skips that check
+ * (when the request does not say).  False (with a fault recorded when
+ * the database failed) means: route without it.
+ */
 static bool
-load_call(struct vakt_app *app, int64_t id, struct vakt_call_rec *rec)
+load_call(struct vakt_app *app, int64_t id, const char *call_sid,
+    struct vakt_call_rec *rec)
 {
 	struct vakt_err err;
 	int found;
@@ -496,6 +393,12 @@ load_call(struct vakt_app *app, int64_t id, struct vakt_call_rec *rec)
 	else if (found == 0)
 		vakt_log_warnx("voice: contact %lld not in the database",
 		    (long long)id);
+	if (found == 1 && call_sid[0] != '\0' &&
+	    strcmp(call_sid, rec->call_sid) != 0) {
+		vakt_log_warnx("voice: contact %lld belongs to another call",
+		    (long long)id);
+		found = 0;
+	}
 	return found == 1 && rec->n_steps > 0;
 }
 
@@ -515,15 +418,16 @@ next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_err err;
 	const struct vakt_service *svc;
 
-	if (!verified(app, req, rep))
+	if (!vakt_webhook_verified(app, req, rep))
 		return;
 	if (vakt_twilio_parse_ref(req, &ref, &err) == -1 ||
 	    vakt_twilio_parse_dial(req, &d, &err) == -1) {
-		bad_request(app, req, rep, &err);
+		vakt_webhook_bad(app, req, rep, &err);
 		return;
 	}
-	svc = service_by_id(app, ref.service);
-	if (load_call(app, ref.contact, &rec) && ref.step <= (int)rec.n_steps)
+	svc = vakt_webhook_service_by_id(app, ref.service);
+	if (load_call(app, ref.contact, d.call.call_sid, &rec) &&
+	    ref.step <= (int)rec.n_steps)
 		next_logged(app, rep, svc, &ref, &d, &rec);
 	else
 		next_failsafe(app, rep, svc, &ref, &d);
@@ -532,13 +436,13 @@ next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 /* What the staff member hears before pressing 1. */
 static char *
 whisper_text(struct vakt_app *app, const struct vakt_service *svc,
-    int64_t contact)
+    int64_t contact, const char *parent_sid)
 {
 	struct vakt_call_rec rec;
 	struct vakt_buf b = {0};
 
 	vakt_buf_printf(&b, "%s: anrop fra ", svc->name);
-	if (load_call(app, contact, &rec) && rec.youth[0] != '\0')
+	if (load_call(app, contact, parent_sid, &rec) && rec.youth[0] != '\0')
 		vakt_buf_printf(&b, "%s, %s", rec.youth_name[0] != '\0' ?
 		    rec.youth_name : "ungdom", rec.youth);
 	else
@@ -553,23 +457,25 @@ whisper_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 {
 	struct vakt_app *app = arg;
 	const struct vakt_service *svc;
+	struct vakt_twilio_digits leg;
 	struct vakt_twilio_ref ref;
 	struct vakt_err err;
 	size_t len;
 	char *text, *body;
 
-	if (!verified(app, req, rep))
+	if (!vakt_webhook_verified(app, req, rep))
 		return;
-	if (vakt_twilio_parse_ref(req, &ref, &err) == -1) {
-		bad_request(app, req, rep, &err);
+	if (vakt_twilio_parse_ref(req, &ref, &err) == -1 ||
+	    vakt_twilio_parse_digits(req, &leg, &err) == -1) {
+		vakt_webhook_bad(app, req, rep, &err);
 		return;
 	}
-	svc = service_by_id(app, ref.service);
-	text = whisper_text(app, svc, ref.contact);
+	svc = vakt_webhook_service_by_id(app, ref.service);
+	text = whisper_text(app, svc, ref.contact, leg.parent_sid);
 	body = vakt_twilio_render_whisper(app->cfg->http.public_url, &ref, text,
 	    svc, &len);
 	free(text);
-	reply_xml(rep, body, len);
+	vakt_webhook_xml(rep, body, len);
 	vakt_reply_note(rep, "contact=%lld leg=%d", (long long)ref.contact,
 	    ref.step);
 }
@@ -585,13 +491,14 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_app *app = arg;
 	struct vakt_twilio_digits dg;
 	struct vakt_twilio_ref ref;
+	struct vakt_call_rec rec;
 	struct vakt_err err;
 
-	if (!verified(app, req, rep))
+	if (!vakt_webhook_verified(app, req, rep))
 		return;
 	if (vakt_twilio_parse_ref(req, &ref, &err) == -1 ||
 	    vakt_twilio_parse_digits(req, &dg, &err) == -1) {
-		bad_request(app, req, rep, &err);
+		vakt_webhook_bad(app, req, rep, &err);
 		return;
 	}
 	vakt_reply_note(rep, "contact=%lld leg=%d key=%s",
@@ -600,11 +507,13 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		reply_hangup(rep);
 		return;
 	}
-	if (ref.contact != 0 && vakt_app_write(app) == 0 &&
+	/* Bridge even if this cannot be recorded: a human said yes. */
+	if (load_call(app, ref.contact, dg.parent_sid, &rec) &&
+	    vakt_app_write(app) == 0 &&
 	    vakt_store_leg_confirm(app->store, ref.contact, ref.step,
 		dg.call_sid, vakt_clock_now_ms(), &err) == -1)
 		vakt_app_fault(app, "leg confirm", &err);
-	reply_empty(rep);
+	vakt_webhook_empty(rep);
 }
 
 static bool
@@ -659,10 +568,10 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	int64_t now = vakt_clock_now_ms();
 	int found;
 
-	if (!verified(app, req, rep))
+	if (!vakt_webhook_verified(app, req, rep))
 		return;
 	if (vakt_twilio_parse_status(req, &st, &err) == -1) {
-		bad_request(app, req, rep, &err);
+		vakt_webhook_bad(app, req, rep, &err);
 		return;
 	}
 	vakt_reply_take(rep, 204, NULL, NULL, 0);
@@ -680,7 +589,7 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	    vakt_store_call_ended(app->store, rec.id, st.duration_s, now,
 		&err) == -1)
 		vakt_app_fault(app, "call ended", &err);
-	svc = service_by_id(app, rec.service);
+	svc = vakt_webhook_service_by_id(app, rec.service);
 	if (rec.status == VAKT_STATUS_OPEN && !has_pending_answer(svc, &rec))
 		call_missed(app, svc, &rec, VAKT_MISSED_HANGUP, now);
 }

@@ -43,6 +43,15 @@ vakt_webhook_xml(struct vakt_reply *rep, char *body, size_t len)
 	vakt_reply_take(rep, 200, "text/xml; charset=utf-8", body, len);
 }
 
+void
+vakt_webhook_empty(struct vakt_reply *rep)
+{
+	size_t len;
+	char *body = vakt_twilio_render_empty(&len);
+
+	vakt_webhook_xml(rep, body, len);
+}
+
 const struct vakt_service *
 vakt_webhook_service_by_to(const struct vakt_app *app, const char *to,
     bool *is_known)

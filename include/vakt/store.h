@@ -18,14 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vakt/auth.h"
 #include "vakt/contact.h"
+#include "vakt/report.h"
 #include "vakt/router.h"
 #include "vakt/util.h"
 
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 3
+#define VAKT_STORE_VERSION 4
 
 /*
  * Open the database at path, creating it and applying migrations as
@@ -217,6 +219,7 @@ struct vakt_leg_rec {
 
 struct vakt_call_rec {
 	int64_t id;
+	char call_sid[VAKT_CALLER_LEN]; /* the provider's id of the call */
 	char service[VAKT_ID_LEN];
 	char caller[VAKT_CALLER_LEN];
 	char youth[VAKT_ID_LEN];	/* "" for an unknown caller */
@@ -426,5 +429,39 @@ int vakt_store_contact_who(struct vakt_store *st, int64_t id,
  */
 int vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
     size_t *n, struct vakt_err *err);
+
+/*
+ * Every contact received in [from_ms, to_ms) (of service, or all when
+ * NULL), in received order, through fn (a report's vakt_report_add).
+ * One indexed range scan.  0, or -1 with err.
+ */
+typedef int vakt_store_row_fn(void *arg, const struct vakt_report_row *row);
+int vakt_store_report_scan(struct vakt_store *st, int64_t from_ms,
+    int64_t to_ms, const char *service, vakt_store_row_fn *fn, void *arg,
+    struct vakt_err *err);
+
+/* API tokens: only the hash is stored. */
+struct vakt_token {
+	char name[VAKT_ID_LEN];
+	enum vakt_auth_role role;
+	int64_t created_ms;
+	int64_t last_used_ms; /* 0: never */
+};
+
+/* Names are ids ([A-Za-z0-9._-]); a name in use is refused. Audited. */
+int vakt_store_token_add(struct vakt_store *st, const char *name,
+    enum vakt_auth_role role, const char *hash, const char *actor,
+    int64_t now_ms, struct vakt_err *err);
+/* An unknown name is refused.  Audited. */
+int vakt_store_token_revoke(struct vakt_store *st, const char *name,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+int vakt_store_token_list(struct vakt_store *st, struct vakt_token **out,
+    size_t *n, struct vakt_err *err);
+/*
+ * The token with this hash: 1 found (and its last use set to now_ms),
+ * 0 none, -1 error.
+ */
+int vakt_store_token_check(struct vakt_store *st, const char *hash,
+    int64_t now_ms, struct vakt_token *out, struct vakt_err *err);
 
 #endif

@@ -79,10 +79,14 @@ struct vakt_twilio_dial {
 int vakt_twilio_parse_dial(const struct vakt_req *req,
     struct vakt_twilio_dial *out, struct vakt_err *err);
 
-/* The whisper's <Gather action>: which key the staff member pressed. */
+/*
+ * A request about a staff leg (the whisper, and its <Gather action>):
+ * the leg, its parent call, and which key the staff member pressed.
+ */
 struct vakt_twilio_digits {
-	char call_sid[VAKT_SID_LEN]; /* the child leg */
-	char digits[16];	     /* "" when none */
+	char call_sid[VAKT_SID_LEN];   /* the child leg */
+	char parent_sid[VAKT_SID_LEN]; /* the caller's call, "" if absent */
+	char digits[16];	       /* "" when none */
 };
 
 int vakt_twilio_parse_digits(const struct vakt_req *req,

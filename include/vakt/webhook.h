@@ -24,8 +24,9 @@ bool vakt_webhook_verified(struct vakt_app *app, const struct vakt_req *req,
 void vakt_webhook_bad(struct vakt_app *app, const struct vakt_req *req,
     struct vakt_reply *rep, const struct vakt_err *err);
 
-/* TwiML reply (takes body). */
+/* TwiML reply (takes body); the empty document <Response/>. */
 void vakt_webhook_xml(struct vakt_reply *rep, char *body, size_t len);
+void vakt_webhook_empty(struct vakt_reply *rep);
 
 /*
  * The service whose number is to; an unknown number gets the first

@@ -1253,7 +1253,7 @@ Test(voice, a_locked_database_still_rings_beredskap_then_fallback,
 	cr_assert(vt_daemon_wait_log(&c->d, "alert for contact 0 could not be "
 	    "queued", 2000));
 	cr_assert(vt_daemon_wait_log(&c->d, "store: begin failed", 2000));
-	cr_assert(vt_daemon_wait_log(&c->d, "voice: safety plan for caller="
+	cr_assert(vt_daemon_wait_log(&c->d, "twilio: safety plan for "
 	    "+47*****432", 2000));
 	cr_assert_geq(metric(c, "vakt_failsafe_plans_total "), 1);
 	cr_assert_geq(metric(c, "vakt_store_errors_total "), 1);
@@ -1408,7 +1408,7 @@ Test(voice, a_call_to_an_unknown_number_rings_the_first_beredskap,
 	vt_twilio_post(&r, &c->d, "/twilio/voice", p);
 	free(expect_dial(&r, &w, NULL));
 	vt_resp_free(&r);
-	cr_assert(vt_daemon_wait_log(&c->d, "<4>voice: To=+47*****999 is no "
+	cr_assert(vt_daemon_wait_log(&c->d, "<4>twilio: To=+47*****999 is no "
 	    "service number", 2000));
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM contacts WHERE service = "
 			       "'due' AND why = 8",
