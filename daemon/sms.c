@@ -224,6 +224,9 @@ split_code(const char *body, char *code, size_t len, const char **rest)
 	memcpy(code, body + 1, n);
 	code[n] = '\0';
 	*rest = body + 1 + n;
+	/* "#U-0142: Hei" and "#U-0142, Hei" are how people write it. */
+	if (**rest == ':' || **rest == ',')
+		(*rest)++;
 	while (**rest == ' ' || **rest == '\n' || **rest == '\r' ||
 	    **rest == '\t')
 		(*rest)++;
@@ -281,19 +284,13 @@ target_thread(struct vakt_app *app, const struct vakt_service *svc,
 	return found == -1 ? -1 : 0;
 }
 
-/* Decide where a staff message goes.  0, or -1 on a database fault. */
+/* "#CODE text": that youth, or a notice; "#CODE" alone switches. */
 static int
-place(struct vakt_app *app, const struct vakt_service *svc,
-    const struct vakt_twilio_sms *m, struct target *t)
+target_code(struct vakt_app *app, const struct vakt_service *svc,
+    const char *code, struct target *t)
 {
-	char code[VAKT_ID_LEN];
-	int found;
+	int found = target_youth(app, svc, code, t);
 
-	memset(t, 0, sizeof(*t));
-	t->text = m->body;
-	if (!split_code(m->body, code, sizeof(code), &t->text))
-		return target_thread(app, svc, m->from, t);
-	found = target_youth(app, svc, code, t);
 	if (found == -1)
 		return -1;
 	if (found == 0) {
@@ -306,6 +303,32 @@ place(struct vakt_app *app, const struct vakt_service *svc,
 		    t->youth, t->name[0] != '\0' ? " " : "", t->name);
 	}
 	return 0;
+}
+
+/* Decide where a staff message goes.  0, or -1 on a database fault. */
+static int
+place(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_twilio_sms *m, struct target *t)
+{
+	char code[VAKT_ID_LEN];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->text = m->body;
+	if (split_code(m->body, code, sizeof(code), &t->text))
+		rc = target_code(app, svc, code, t);
+	else
+		rc = target_thread(app, svc, m->from, t);
+	/*
+	 * Nothing to relay (a picture alone: media are not passed on).
+	 * Twilio refuses an empty body, and the youth would wait for a
+	 * reply that the log says was given.
+	 */
+	if (rc == 0 && t->notice == NULL && t->text[0] == '\0')
+		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
+					   "var ingen tekst i det. Bilder "
+					   "sendes ikke videre.");
+	return rc;
 }
 
 /* Relay t->text to the youth and log it as the thread's reply. */

@@ -397,8 +397,20 @@ static const char sql_sms_replied_caller[] =
 static const char sql_outbox_by_sid[] =
     "SELECT id, coalesce(contact, 0), service, purpose, to_number,"
     " from_number, '', attempts, created_ms FROM outbox WHERE sid = ?1";
+/*
+ * Statuses only move forward (callbacks arrive out of order): queued <
+ * sending < sent < a final one, and the first final status stays.  A
+ * repeated or stale callback changes nothing.
+ */
+#define DELIVERY_RANK(x)                                                     \
+	"CASE " x " WHEN 'queued' THEN 0 WHEN 'accepted' THEN 0"             \
+	" WHEN 'scheduled' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2"  \
+	" WHEN 'delivered' THEN 3 WHEN 'undelivered' THEN 3"                 \
+	" WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1 END"
 static const char sql_outbox_delivery[] =
-    "UPDATE outbox SET delivery = ?2, delivery_ms = ?3 WHERE id = ?1";
+    "UPDATE outbox SET delivery = ?2, delivery_ms = ?3 WHERE id = ?1"
+    " AND (delivery IS NULL OR " DELIVERY_RANK("?2") " > "
+    DELIVERY_RANK("delivery") ")";
 static const char sql_contact_who[] =
     "SELECT coalesce(c.youth, ''), coalesce(y.name, ''), c.caller"
     " FROM contacts c LEFT JOIN youths y ON y.id = c.youth WHERE c.id = ?1";
@@ -3057,7 +3069,9 @@ vakt_store_outbox_delivery(struct vakt_store *st, const char *sid,
 		stmt_done(s);
 		return db_fail(st, "outbox delivery", err);
 	}
-	return run(st, s, "outbox delivery", err) == -1 ? -1 : 1;
+	if (run(st, s, "outbox delivery", err) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
 /* NOLINTEND(readability-function-size) */

@@ -410,7 +410,10 @@ int vakt_store_thread_set(struct vakt_store *st, const char *service,
 
 /*
  * A delivery status for the outbox row with this sid: recorded, and
- * the row (without body) returned.  1 found, 0 unknown sid, -1 error.
+ * the row (without body) returned, unless it would step back (queued <
+ * sending < sent < delivered | undelivered | failed | canceled; the
+ * first final status stays).  1 recorded, 0 unknown sid or nothing
+ * new (a repeated or late callback), -1 error.
  */
 int vakt_store_outbox_delivery(struct vakt_store *st, const char *sid,
     const char *status, int64_t now_ms, struct vakt_outbox_row *row,
