@@ -441,6 +441,12 @@ sms_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	svc = vakt_webhook_service_by_to(app, m.to, &is_known);
+	/* One of our own numbers texting us would forward in a loop. */
+	if (vakt_config_service_by_number(app->cfg, m.from) != NULL) {
+		vakt_log_warnx("sms: message from a service number dropped");
+		vakt_webhook_empty(rep);
+		return;
+	}
 	if (is_known && vakt_app_write(app) == 0)
 		staff = staff_of(app, svc, m.from, staff_id);
 	if (staff == 1)
