@@ -33,9 +33,8 @@ VAKT_WARN = -Wall -Wextra -Wpedantic -Wshadow -Wconversion \
 	-Wcast-qual
 # Criterion's macros trip -Wpedantic and -Wconversion; tests keep the rest.
 VAKT_TEST_WARN = -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wundef
-VAKT_CFLAGS = -std=c17 -g -O2 -D_DEFAULT_SOURCE -Iinclude \
-	-DVAKT_VERSION='"$(VERSION)"'
-VERSION = $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+VAKT_CFLAGS = -std=c17 -g -O2 -D_DEFAULT_SOURCE -Iinclude
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 ifdef WERROR
 VAKT_WERROR = -Werror
 endif
@@ -66,13 +65,23 @@ BENCH_SRC = $(wildcard bench/*.c)
 TEST_HELPERS = $(BUILD)/tests/helpers.o
 
 .PHONY: all check tests lint format install uninstall run deps bench-deps \
-	bench clean hdrcheck
+	bench clean hdrcheck FORCE
 
 all: $(BUILD)/vaktd $(BUILD)/vaktctl
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The version is compiled into the two programs only, and they are
+# rebuilt whenever it changes.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/daemon/main.o $(BUILD)/daemon/vaktctl.o: $(BUILD)/version.stamp
+$(BUILD)/daemon/main.o $(BUILD)/daemon/vaktctl.o: \
+    ALL_CFLAGS += -DVAKT_VERSION='"$(VERSION)"'
+FORCE:
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -117,10 +126,19 @@ check: deps
 
 # The demo: config/vakt.conf as it is, with a database next to it
 # filled from config/demo.csv the first time.
+DEMO_SID = CA00000000000000000000000000000001
+DEMO_FORM = CallSid=$(DEMO_SID) From=+4791000001 To=+4755000000
 run: deps all
 	@test -e config/vakt.db || \
 	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv
-	@sed -n 's/^#demo: \{0,1\}//p' config/demo.csv
+	@printf '%s\n' \
+	    'vaktd runs on http://127.0.0.1:8080 (Ctrl-C stops it).' \
+	    'Simulate a call from youth U-0001 (Ola) in another terminal:' \
+	    '  sig=$$($(BUILD)/vaktctl -c config/vakt.conf sign /twilio/voice $(DEMO_FORM))' \
+	    '  curl -s http://127.0.0.1:8080/twilio/voice -H "X-Twilio-Signature: $$sig" $(DEMO_FORM:%=--data-urlencode %)' \
+	    'Explain a plan without calling anyone:' \
+	    '  $(BUILD)/vaktctl -c config/vakt.conf route --from 91000001' \
+	    ''
 	exec $(BUILD)/vaktd -c config/vakt.conf
 
 # Install whichever listed packages are missing: apt-get as root,

@@ -11,6 +11,7 @@
 
 #include <netinet/in.h>
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #define DRAIN_DEADLINE_S 5
 
 struct route {
+	struct vakt_http *http;
 	const char *path;
 	unsigned methods;
 	bool is_form;
@@ -51,6 +53,14 @@ struct pending {
 	char *path;
 	int64_t t0_ms;
 	struct vakt_reply rep;
+	struct vakt_http_later *later; /* set: answered later, not now */
+};
+
+/* A request a handler answers on a later turn. */
+struct vakt_http_later {
+	struct vakt_http *http;
+	struct pending p;
+	struct vakt_http_later *next;
 };
 
 struct vakt_http {
@@ -67,6 +77,7 @@ struct vakt_http {
 	void *hook_arg;
 	struct pending *queue;
 	size_t n_queue, cap_queue;
+	struct vakt_http_later *laters; /* requests answered later */
 	struct event *flush_ev;
 	/* Open connections that have sent a request: a hash set. */
 	struct evhttp_connection **conns;
@@ -334,6 +345,9 @@ close_cb(struct evhttp_connection *evcon, void *arg)
 	for (size_t i = 0; i < http->n_queue; i++)
 		if (http->queue[i].evcon == evcon)
 			http->queue[i].req = NULL;
+	for (struct vakt_http_later *l = http->laters; l != NULL; l = l->next)
+		if (l->p.evcon == evcon)
+			l->p.req = NULL;
 }
 
 static void
@@ -575,6 +589,32 @@ peer_of(struct evhttp_request *req, char *out, size_t len)
 	(void)vakt_strlcpy(out, addr != NULL ? addr : "?", len);
 }
 
+/* The Allow header of a 405: exactly the route's methods (RFC 9110). */
+static const char *
+allow_of(unsigned methods, char *out, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{VAKT_GET, "GET"}, {VAKT_HEAD, "HEAD"}, {VAKT_POST, "POST"}};
+
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n;
+
+		if ((methods & names[i].bit) == 0)
+			continue;
+		n = snprintf(out + used, len - used, "%s%s",
+		    used > 0 ? ", " : "", names[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return out;
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
@@ -608,15 +648,57 @@ request_cb(struct evhttp_request *req, void *arg)
 		copy_body(req, &view);
 		peer_of(req, peer, sizeof(peer));
 		view.peer = peer;
+		view.internal = &p;
 		if (admit(r, &view, &p.rep) == 0)
 			r->fn(r->arg, &view, &p.rep);
 	}
 	if (p.rep.status == 405) {
+		char allow[32];
+
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", (r->methods & VAKT_POST) ? "POST" : "GET, HEAD");
+		    "Allow", allow_of(r->methods, allow, sizeof(allow)));
 	}
 	view_free(&view);
+	if (p.later != NULL) {
+		free(p.rep.body);
+		p.rep = (struct vakt_reply){0};
+		p.later->p = p;
+		p.later->p.later = NULL;
+		return;
+	}
 	enqueue(http, &p);
+}
+
+struct vakt_http_later *
+vakt_http_later(const struct vakt_req *req)
+{
+	struct pending *p = req->internal;
+	struct vakt_http_later *l = vakt_xcalloc(1, sizeof(*l));
+
+	assert(p != NULL && p->later == NULL);
+	l->http = p->route->http;
+	l->next = l->http->laters;
+	l->http->laters = l;
+	p->later = l;
+	return l;
+}
+
+void
+vakt_http_finish(struct vakt_http_later *l, struct vakt_reply *rep)
+{
+	struct vakt_http *http = l->http;
+	struct vakt_http_later **pp;
+
+	for (pp = &http->laters; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	l->p.rep = *rep;
+	memset(rep, 0, sizeof(*rep));
+	enqueue(http, &l->p);
+	free(l);
 }
 
 static void
@@ -643,10 +725,6 @@ metrics_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	char *body;
 
 	(void)req;
-	vakt_buf_puts(&b, "# HELP vakt_build_info Version of this vaktd.\n"
-	    "# TYPE vakt_build_info gauge\n");
-	vakt_buf_printf(&b, "vakt_build_info{version=\"%s\"} 1\n",
-	    VAKT_VERSION);
 	vakt_buf_puts(&b, "# HELP vakt_uptime_seconds Seconds since start.\n"
 	    "# TYPE vakt_uptime_seconds gauge\n");
 	vakt_buf_printf(&b, "vakt_uptime_seconds %lld\n",
@@ -680,6 +758,7 @@ vakt_http_new(struct event_base *base, const struct vakt_http_limits *lim,
 
 	http->base = base;
 	http->start_ms = vakt_clock_now_ms();
+	http->other.http = http;
 	http->other.path = "other";
 	http->evh = evhttp_new(base);
 	http->flush_ev = event_new(base, -1, 0, flush_cb, http);
@@ -731,6 +810,13 @@ vakt_http_free(struct vakt_http *http)
 		free(http->queue[i].path);
 	}
 	free(http->queue);
+	while (http->laters != NULL) {
+		struct vakt_http_later *l = http->laters;
+
+		http->laters = l->next;
+		free(l->p.path);
+		free(l);
+	}
 	/* evhttp_free() runs close callbacks that look at the set. */
 	if (http->evh != NULL)
 		evhttp_free(http->evh);
@@ -752,6 +838,7 @@ vakt_http_route(struct vakt_http *http, const char *path, unsigned methods,
 		vakt_fatalx("http: more than %d routes", ROUTES_MAX);
 	r = &http->routes[http->n_routes++];
 	memset(r, 0, sizeof(*r));
+	r->http = http;
 	r->path = path;
 	r->methods = methods;
 	r->is_form = is_form;
@@ -818,6 +905,9 @@ vakt_http_drain(struct vakt_http *http, void (*done)(void *arg), void *arg)
 {
 	const struct timeval deadline = {DRAIN_DEADLINE_S, 0};
 
+	/* A second SIGTERM or SIGINT while draining changes nothing. */
+	if (http->is_draining)
+		return;
 	if (http->sock != NULL) {
 		evhttp_del_accept_socket(http->evh, http->sock);
 		http->sock = NULL;

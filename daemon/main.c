@@ -97,6 +97,10 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	const struct vakt_counters *c = &d->app.counters;
 
 	vakt_buf_printf(out,
+	    "# HELP vakt_build_info Version of this vaktd.\n"
+	    "# TYPE vakt_build_info gauge\n"
+	    "vakt_build_info{version=\"%s\"} 1\n", VAKT_VERSION);
+	vakt_buf_printf(out,
 	    "# HELP vakt_calls_total Calls by what became of them.\n"
 	    "# TYPE vakt_calls_total counter\n"
 	    "vakt_calls_total{event=\"received\"} %llu\n"

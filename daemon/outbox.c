@@ -53,10 +53,15 @@ struct vakt_outbox {
 
 static void scan(struct vakt_outbox *ob);
 
+/* The body, and Twilio's answer that echoes it, leave no copy behind. */
 static void
 job_free(struct job *j)
 {
+	if (j->row.body != NULL)
+		explicit_bzero(j->row.body, strlen(j->row.body));
 	free(j->row.body);
+	if (j->resp.p != NULL)
+		explicit_bzero(j->resp.p, j->resp.len);
 	vakt_buf_free(&j->resp);
 	free(j);
 }
@@ -112,9 +117,24 @@ backoff_ms(const struct vakt_config *cfg, int attempts, long retry_after_s)
 	if (d > cfg->outbox.retry_max_ms)
 		d = cfg->outbox.retry_max_ms;
 	d = d * (800 + (int64_t)arc4random_uniform(401)) / 1000;
+	/* Honour Retry-After, but never wait longer than retry_max. */
 	if (retry_after_s * 1000 > d)
-		d = retry_after_s * 1000;
+		d = retry_after_s * 1000 < cfg->outbox.retry_max_ms ?
+		    retry_after_s * 1000 : cfg->outbox.retry_max_ms;
 	return d;
+}
+
+/*
+ * A body was wiped from the table; the old page may still be in the
+ * WAL or, after an automatic checkpoint, in the main file: truncate
+ * the WAL soon, outside any transaction.
+ */
+static void
+wipe_soon(struct vakt_outbox *ob)
+{
+	const struct timeval soon = {0, 100000};
+
+	event_add(ob->ckpt_timer, &soon);
 }
 
 static void
@@ -135,12 +155,8 @@ record_sent(struct vakt_outbox *ob, struct job *j, int64_t now)
 	vakt_log_info("outbox: sent row=%lld to=%s purpose=%d tries=%d",
 	    (long long)j->row.id, vakt_mask_e164(j->row.to, masked),
 	    j->row.purpose, j->row.attempts + 1);
-	/* The body is gone from the table; now from the WAL too. */
-	if (!cfg->retention.keep_message_bodies) {
-		const struct timeval soon = {0, 100000};
-
-		event_add(ob->ckpt_timer, &soon);
-	}
+	if (!cfg->retention.keep_message_bodies)
+		wipe_soon(ob);
 }
 
 static void
@@ -158,6 +174,9 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 		rc = vakt_store_outbox_failed(ob->app->store, j->row.id, why,
 		    now, &err);
 		ob->n_failed++;
+		/* The store wipes a failed row's body whatever retention. */
+		if (rc == 0)
+			wipe_soon(ob);
 		vakt_log_errx("outbox: row %lld failed for good after %d tries: "
 			      "%s",
 		    (long long)j->row.id, tries, why);
@@ -348,7 +367,7 @@ job_setup(struct job *j, const struct vakt_config *cfg)
 	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 		(long)CONNECT_TIMEOUT_MS) ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->outbox.timeout_ms) ||
-	    curl_easy_setopt(e, CURLOPT_USERAGENT, "vakt/" VAKT_VERSION) ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, "vakt") ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, j) ||
 	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ||
@@ -360,10 +379,39 @@ job_setup(struct job *j, const struct vakt_config *cfg)
 	return bad ? -1 : 0;
 }
 
+/*
+ * A row older than give_up (vaktd was down, say) is not sent at all:
+ * a missed-call alert days late helps nobody and misleads.
+ */
+static bool
+too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row,
+    int64_t now)
+{
+	struct vakt_err err;
+
+	if (now - row->created_ms < ob->app->cfg->outbox.give_up_ms)
+		return false;
+	if (vakt_store_outbox_failed(ob->app->store, row->id,
+		"given up: older than outbox.give_up before it could be sent",
+		now, &err) == -1)
+		vakt_log_errx("outbox: row %lld: %s", (long long)row->id,
+		    err.msg);
+	ob->n_failed++;
+	vakt_log_errx("outbox: row %lld given up unsent: older than "
+		      "outbox.give_up",
+	    (long long)row->id);
+	wipe_soon(ob);
+	return true;
+}
+
 static void
 job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 {
-	struct job *j = vakt_xcalloc(1, sizeof(*j));
+	struct job *j;
+
+	if (too_old(ob, row, vakt_clock_now_ms()))
+		return;
+	j = vakt_xcalloc(1, sizeof(*j));
 
 	j->ob = ob;
 	j->row = *row;

@@ -312,13 +312,18 @@ coordinator_add(struct ctl *c, const char *id, const char *name,
 	struct vakt_err err;
 	int rc = 0;
 
+	/* A missing option is a usage error; a bad value is bad data. */
+	if (name == NULL || phone == NULL) {
+		complain("coordinator add: --name and --phone are required");
+		return EX_USAGE;
+	}
 	if ((svc = pick_service(c, service, &rc)) == NULL)
 		return rc;
 	if (id_arg("coordinator add", id, co.id, sizeof(co.id)) == -1 ||
 	    phone_arg("coordinator add", phone, co.phone) == -1)
 		return EX_DATAERR;
-	if (name == NULL || vakt_strlcpy(co.name, name, sizeof(co.name)) == -1) {
-		complain("coordinator add: --name is required (at most %zu "
+	if (vakt_strlcpy(co.name, name, sizeof(co.name)) == -1) {
+		complain("coordinator add: --name is too long (at most %zu "
 			 "bytes)", sizeof(co.name) - 1);
 		return EX_DATAERR;
 	}
@@ -340,7 +345,10 @@ coordinator_list(struct ctl *c, const char *service)
 	struct table t = {.n_cols = 4};
 	json_t *arr;
 	size_t n;
+	int rc = 0;
 
+	if (service != NULL && pick_service(c, service, &rc) == NULL)
+		return rc;
 	if (vakt_store_coordinator_list(c->store, service, &v, &n, &err) == -1)
 		return fail(&err);
 	arr = json_array();
@@ -431,16 +439,20 @@ youth_add(struct ctl *c, const char *id, const char *name, const char *phone,
 	struct vakt_err err;
 	int rc;
 
+	if (phone == NULL || coordinator == NULL) {
+		complain("youth add: --phone and --coordinator are required");
+		return EX_USAGE;
+	}
 	if (id_arg("youth add", id, y.id, sizeof(y.id)) == -1 ||
 	    phone_arg("youth add", phone, y.phone) == -1)
 		return EX_DATAERR;
-	if (coordinator == NULL) {
-		complain("youth add: --coordinator is required");
-		return EX_USAGE;
+	if (name != NULL && vakt_strlcpy(y.name, name, sizeof(y.name)) == -1) {
+		complain("youth add: --name is too long (at most %zu bytes)",
+		    sizeof(y.name) - 1);
+		return EX_DATAERR;
 	}
 	if (id_arg("youth add", coordinator, y.coordinator,
 	    sizeof(y.coordinator)) == -1 ||
-	    (name != NULL && vakt_strlcpy(y.name, name, sizeof(y.name)) == -1) ||
 	    check_not_service_number(c, "youth add", y.phone) == -1)
 		return EX_DATAERR;
 	if ((rc = youth_service(c, service, coordinator, y.service)) != 0)
@@ -459,9 +471,13 @@ youth_list(struct ctl *c, const char *service, const char *coordinator)
 	struct vakt_youth *v;
 	struct vakt_err err;
 	struct table t = {.n_cols = 5};
-	json_t *arr = json_array();
+	json_t *arr;
 	size_t n;
+	int rc = 0;
 
+	if (service != NULL && pick_service(c, service, &rc) == NULL)
+		return rc;
+	arr = json_array();
 	if (vakt_store_youth_list(c->store, service, &v, &n, &err) == -1) {
 		json_decref(arr);
 		return fail(&err);
@@ -579,9 +595,13 @@ absence_list(struct ctl *c, const char *service)
 	struct vakt_absence *v;
 	struct vakt_err err;
 	struct table t = {.n_cols = 5};
-	json_t *arr = json_array();
+	json_t *arr;
 	size_t n;
+	int rc = 0;
 
+	if (service != NULL && pick_service(c, service, &rc) == NULL)
+		return rc;
+	arr = json_array();
 	if (vakt_store_absence_list(c->store, service, &v, &n, &err) == -1) {
 		json_decref(arr);
 		return fail(&err);
@@ -697,16 +717,28 @@ import_person(struct ctl *c, const struct vakt_csv_row *r, const int *col,
 {
 	const char *svc = cell(r, col, COL_SERVICE);
 	char what[32];
-	int rc = 0;
 
 	snprintf(what, sizeof(what), "import: line %d", r->line);
+	if (vakt_strlcpy(name, cell(r, col, COL_NAME), VAKT_NAME_LEN) == -1) {
+		complain("%s: the name is too long (at most %d bytes)", what,
+		    VAKT_NAME_LEN - 1);
+		return -1;
+	}
 	if (id_arg(what, cell(r, col, COL_ID), id, VAKT_ID_LEN) == -1 ||
-	    vakt_strlcpy(name, cell(r, col, COL_NAME), VAKT_NAME_LEN) == -1 ||
 	    phone_arg(what, cell(r, col, COL_PHONE), phone) == -1 ||
 	    check_not_service_number(c, what, phone) == -1)
 		return -1;
-	if (pick_service(c, svc[0] != '\0' ? svc : NULL, &rc) == NULL)
+	/* Name the line: an error without one is useless in a big file. */
+	if (svc[0] != '\0' && vakt_config_service_by_id(c->cfg, svc) == NULL) {
+		complain("%s: no service \"%s\" in %s", what, svc,
+		    c->cfg->path);
 		return -1;
+	}
+	if (svc[0] == '\0' && c->cfg->n_services != 1) {
+		complain("%s: the service column is empty and there are %zu "
+			 "services", what, c->cfg->n_services);
+		return -1;
+	}
 	(void)vakt_strlcpy(service, svc[0] != '\0' ? svc : c->cfg->services[0].id,
 	    VAKT_ID_LEN);
 	return 0;
@@ -1081,6 +1113,11 @@ parse_at(const struct ctl *c, const char *s, int64_t *ms)
 	const char *rest;
 	char sep;
 
+	/* sscanf alone would take signs and spaces: "2026-11-20T+1:00". */
+	for (int i = 0; i < 16; i++)
+		if (i != 4 && i != 7 && i != 10 && i != 13 &&
+		    !isdigit((unsigned char)s[i]))
+			return -1;
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
 		&n) != 6 ||
 	    (sep != 'T' && sep != ' ') || n != 16)
@@ -1246,6 +1283,12 @@ cmd_route(struct ctl *c, int argc, char **argv)
 	}
 	if (vakt_calendar_civil(&c->tz, now, &civ) == -1) {
 		complain("route: cannot convert the time to local time");
+		return EX_DATAERR;
+	}
+	/* The calendar knows 1900..2200; "2200-12-31T23:30Z" is 2201. */
+	if (civ.year < VAKT_YEAR_MIN || civ.year > VAKT_YEAR_MAX) {
+		complain("route: --at %s is local year %d, outside %d..%d", at,
+		    civ.year, VAKT_YEAR_MIN, VAKT_YEAR_MAX);
 		return EX_DATAERR;
 	}
 	if (vakt_store_lookup_caller(c->store, svc->id, num,

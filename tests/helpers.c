@@ -4,6 +4,7 @@
  */
 #include "helpers.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -229,6 +230,7 @@ int
 vt_daemon_start(struct vt_daemon *d, const char *dir, const char *conf_text)
 {
 	char *vaktd = vt_bin("vaktd");
+	pid_t parent = getpid();
 
 	memset(d, 0, sizeof(*d));
 	d->dir = strdup(dir);
@@ -239,8 +241,12 @@ vt_daemon_start(struct vt_daemon *d, const char *dir, const char *conf_text)
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int null = open("/dev/null", O_RDWR);
 
-		if (fd < 0 || dup2(fd, 2) < 0)
+		/* Die with the test: a failed assertion skips the cleanup. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent || fd < 0 || null < 0 ||
+		    dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
 		execl(vaktd, vaktd, "-v", "-c", d->conf, (char *)NULL);
 		_exit(127);

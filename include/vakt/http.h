@@ -62,6 +62,7 @@ struct vakt_req {
 	const char *body;	 /* raw body, NUL-terminated */
 	size_t body_len;
 	const char *peer; /* client address */
+	void *internal;	  /* http.c's own; handlers leave it alone */
 };
 
 /* Header value (name matched case-insensitively), or NULL. */
@@ -88,6 +89,17 @@ void vakt_reply_take(struct vakt_reply *rep, int status,
 /* Append " key=value" text to the access-log note (masked data only). */
 void vakt_reply_note(struct vakt_reply *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Answering later.  A handler that cannot answer within its callback
+ * calls vakt_http_later(req) (its rep is then ignored) and, on a later
+ * loop turn, vakt_http_finish() exactly once with the answer; the
+ * server sends it with that turn's replies.  If the client has gone
+ * meanwhile, the answer is dropped.
+ */
+struct vakt_http_later;
+struct vakt_http_later *vakt_http_later(const struct vakt_req *req);
+void vakt_http_finish(struct vakt_http_later *later, struct vakt_reply *rep);
 
 typedef void vakt_http_handler_fn(void *arg, const struct vakt_req *req,
     struct vakt_reply *rep);

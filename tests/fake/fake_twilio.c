@@ -45,10 +45,12 @@ struct vt_fake {
 	struct vt_fake_msg msgs[MSGS_MAX];
 	size_t n_msgs;
 	unsigned sid_seq;
+	TAILQ_HEAD(, pending) delayed; /* freed by vt_fake_stop if unsent */
 };
 
 /* A delayed answer waits on a timer. */
 struct pending {
+	TAILQ_ENTRY(pending) link; /* in vt_fake.delayed while it waits */
 	struct vt_fake *f;
 	struct evhttp_request *req;
 	int status;
@@ -114,6 +116,11 @@ record(struct vt_fake *f, struct evhttp_request *req, int status)
 	copy_field(&form, "To", m->to, sizeof(m->to));
 	copy_field(&form, "From", m->from, sizeof(m->from));
 	copy_field(&form, "ValidityPeriod", m->validity, sizeof(m->validity));
+	snprintf(m->method, sizeof(m->method), "%s",
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST ? "POST" : "?");
+	snprintf(m->path, sizeof(m->path), "%s", evhttp_request_get_uri(req));
+	copy_field(evhttp_request_get_input_headers(req), "Content-Type",
+	    m->content_type, sizeof(m->content_type));
 	m->body = strdup(evhttp_find_header(&form, "Body") != NULL ?
 		evhttp_find_header(&form, "Body") : "");
 	m->status_callback = strdup(
@@ -151,8 +158,10 @@ answer(struct pending *p)
 		    p->status == 400 ? 21211 : 20500, p->status, p->status);
 	evhttp_send_reply(p->req, p->status, "Fake", out);
 	evbuffer_free(out);
-	if (p->ev != NULL)
+	if (p->ev != NULL) {
+		TAILQ_REMOVE(&p->f->delayed, p, link);
 		event_free(p->ev);
+	}
 	free(p);
 }
 
@@ -177,8 +186,8 @@ request_cb(struct evhttp_request *req, void *arg)
 		a = f->script[f->next_script++];
 	pthread_mutex_unlock(&f->mu);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
-	    strstr(evhttp_request_get_uri(req), "/2010-04-01/Accounts/" VT_SID
-	    "/Messages.json") == NULL)
+	    strcmp(evhttp_request_get_uri(req), "/2010-04-01/Accounts/" VT_SID
+	    "/Messages.json") != 0)
 		a.status = 404;
 	else if (!auth_ok(req))
 		a.status = 401;
@@ -194,6 +203,7 @@ request_cb(struct evhttp_request *req, void *arg)
 		struct timeval tv = {a.delay_ms / 1000, (a.delay_ms % 1000) * 1000};
 
 		p->ev = evtimer_new(f->base, delayed_cb, p);
+		TAILQ_INSERT_TAIL(&f->delayed, p, link);
 		evtimer_add(p->ev, &tv);
 		return;
 	}
@@ -230,6 +240,7 @@ vt_fake_start(void)
 	cr_assert_not_null(f);
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cond, NULL);
+	TAILQ_INIT(&f->delayed);
 	f->base = event_base_new();
 	f->http = evhttp_new(f->base);
 	cr_assert(f->base != NULL && f->http != NULL);
@@ -258,6 +269,17 @@ vt_fake_stop(struct vt_fake *f)
 	close(f->stop_fds[0]);
 	close(f->stop_fds[1]);
 	event_free(f->stop_ev);
+	while (!TAILQ_EMPTY(&f->delayed)) {
+		struct pending *p = TAILQ_FIRST(&f->delayed);
+
+		TAILQ_REMOVE(&f->delayed, p, link);
+		event_free(p->ev);
+		/* A request whose client left is ours; evhttp_free frees
+		 * the others with their connections. */
+		if (evhttp_request_get_connection(p->req) == NULL)
+			evhttp_request_free(p->req);
+		free(p);
+	}
 	evhttp_free(f->http);
 	event_base_free(f->base);
 	for (size_t i = 0; i < f->n_msgs; i++)

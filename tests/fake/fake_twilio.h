@@ -31,6 +31,9 @@ struct vt_fake_msg {
 	char *body;	  /* decoded Body */
 	char *status_callback;
 	char validity[16];
+	char method[8];	  /* "POST", or "?" for any other */
+	char path[128];	  /* the request's path and query */
+	char content_type[64];
 	bool is_auth_ok;
 	int64_t at_ms;	  /* wall clock when received */
 };
