@@ -47,14 +47,14 @@
 struct vakt_config;
 
 enum vakt_report_by {
-	VAKT_BY_NONE,	     /* the total only */
+	VAKT_BY_NONE, /* the total only */
 	VAKT_BY_SERVICE,
 	VAKT_BY_COORDINATOR, /* the youth's coordinator at the time */
-	VAKT_BY_YOUTH,	     /* by code; unknown callers as "unknown" */
+	VAKT_BY_YOUTH,       /* by code; unknown callers as "unknown" */
 	VAKT_BY_CATEGORY,    /* office, after_hours, weekend, holiday */
-	VAKT_BY_DAY,	     /* 2026-11-23 */
-	VAKT_BY_WEEK,	     /* ISO week, 2026-W48 */
-	VAKT_BY_MONTH,	     /* 2026-11 */
+	VAKT_BY_DAY,         /* 2026-11-23 */
+	VAKT_BY_WEEK,        /* ISO week, 2026-W48 */
+	VAKT_BY_MONTH,       /* 2026-11 */
 	VAKT_BY_TERTIAL,     /* 2026-T3 (Jan-Apr, May-Aug, Sep-Dec) */
 };
 
@@ -75,25 +75,26 @@ int vakt_report_parse_format(const char *s, enum vakt_report_format *out);
  * week) or "2026" (year), as inclusive local dates yyyymmdd.  0, or -1
  * with err (kind data) saying what is wrong.
  */
-int vakt_report_parse_period(const char *s, int *from_date, int *to_date,
-    struct vakt_err *err);
+int vakt_report_parse_period(
+    const char *s, int *from_date, int *to_date, struct vakt_err *err);
 
 struct vakt_report_params {
 	const struct vakt_config *cfg; /* services: calendars, abandon */
 	const struct vakt_tz *tz;      /* local time of the services */
-	const char *service;	       /* NULL: every service */
-	int from_date, to_date;	       /* local dates, both inclusive */
-	int64_t from_ms, to_ms;	       /* [local from 00:00, to+1 00:00) */
-	char label[48];		       /* "2026-T3", "2026-11-01..2026-11-30" */
+	const char *service;           /* NULL: every service */
+	int from_date, to_date;        /* local dates, both inclusive */
+	int64_t from_ms, to_ms;        /* [local from 00:00, to+1 00:00) */
+	char label[48];                /* "2026-T3", "2026-11-01..2026-11-30" */
 	enum vakt_report_by by;
-	int within_s; /* service level threshold, default 30 */
+	int within_s;     /* service level threshold, default 30 */
 	bool is_external; /* codes only, counts below 5 shown as "<5" */
-	int64_t now_ms;	  /* when the report is made */
+	int64_t now_ms;   /* when the report is made */
 };
 
 /*
- * Fill the ms bounds of p from its dates through p->tz.  0, or -1 with
- * err for dates out of order or out of range.
+ * Fill the ms bounds of p from its dates through p->tz, and an empty
+ * label with "YYYY-MM-DD..YYYY-MM-DD".  0, or -1 with err (kind data)
+ * for dates out of order or outside VAKT_YEAR_MIN..VAKT_YEAR_MAX.
  */
 int vakt_report_bounds(struct vakt_report_params *p, struct vakt_err *err);
 
@@ -101,25 +102,31 @@ int vakt_report_bounds(struct vakt_report_params *p, struct vakt_err *err);
 struct vakt_report_row {
 	const char *service;
 	enum vakt_kind kind;
-	const char *youth;	 /* "" for an unknown caller */
+	const char *youth;       /* "" for an unknown caller */
 	const char *coordinator; /* "" for none */
 	const char *caller;
 	enum vakt_category cat;
 	int64_t received_ms;
 	enum vakt_status status;
-	int missed_reason;	/* enum vakt_missed, 0 for none */
-	int64_t answered_ms;	/* 0: not answered */
-	int answered_step;	/* 1.., 0: none */
-	int answered_role;	/* enum vakt_role, -1: none */
-	int64_t ended_ms;	/* 0: unknown */
-	int64_t followup_ms;	/* 0: none yet */
-	int64_t reply_ms;	/* 0: none yet */
+	int missed_reason;   /* enum vakt_missed, 0 for none */
+	int64_t answered_ms; /* 0: not answered */
+	int answered_step;   /* 1.., 0: none */
+	int answered_role;   /* enum vakt_role, -1: none */
+	int64_t ended_ms;    /* 0: unknown */
+	int64_t followup_ms; /* 0: none yet */
+	int64_t reply_ms;    /* 0: none yet */
 	int unconfirmed_legs;
 };
 
 struct vakt_report; /* opaque, daemon/report.c */
 
-/* A report to feed rows into; free with vakt_report_free(). */
+/*
+ * A report to feed rows into; free with vakt_report_free().  p is
+ * copied (p->service too); p->cfg and p->tz are borrowed until then.
+ * Groups listed even when empty are made here: every day, week, month
+ * or tertial of the period, the four categories, the configured
+ * services (or p->service).  within_s <= 0 means 30.
+ */
 struct vakt_report *vakt_report_new(const struct vakt_report_params *p);
 void vakt_report_free(struct vakt_report *r); /* NULL is a no-op */
 
@@ -130,8 +137,11 @@ void vakt_report_free(struct vakt_report *r); /* NULL is a no-op */
  */
 int vakt_report_add(void *report, const struct vakt_report_row *row);
 
-/* Render the report in one format, appending to out. */
-void vakt_report_render(struct vakt_report *r, enum vakt_report_format f,
-    struct vakt_buf *out);
+/*
+ * Render the report in one format, appending to out.  May be called
+ * again (in another format); rows added in between are included.
+ */
+void vakt_report_render(
+    struct vakt_report *r, enum vakt_report_format f, struct vakt_buf *out);
 
 #endif
