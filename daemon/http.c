@@ -660,8 +660,12 @@ request_cb(struct evhttp_request *req, void *arg)
 	}
 	view_free(&view);
 	if (p.later != NULL) {
+		char note[sizeof(p.rep.note)];
+
+		(void)vakt_strlcpy(note, p.rep.note, sizeof(note));
 		free(p.rep.body);
 		p.rep = (struct vakt_reply){0};
+		(void)vakt_strlcpy(p.rep.note, note, sizeof(p.rep.note));
 		p.later->p = p;
 		p.later->p.later = NULL;
 		return;
@@ -688,6 +692,7 @@ vakt_http_finish(struct vakt_http_later *l, struct vakt_reply *rep)
 {
 	struct vakt_http *http = l->http;
 	struct vakt_http_later **pp;
+	char note[sizeof(rep->note)];
 
 	for (pp = &http->laters; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == l) {
@@ -695,8 +700,17 @@ vakt_http_finish(struct vakt_http_later *l, struct vakt_reply *rep)
 			break;
 		}
 	}
+	/* Keep what the handler noted for the access log (the token). */
+	(void)vakt_strlcpy(note, l->p.rep.note, sizeof(note));
 	l->p.rep = *rep;
 	memset(rep, 0, sizeof(*rep));
+	if (note[0] != '\0') {
+		char merged[sizeof(note) * 2];
+
+		(void)snprintf(merged, sizeof(merged), "%s%s", note,
+		    l->p.rep.note);
+		(void)vakt_strlcpy(l->p.rep.note, merged, sizeof(l->p.rep.note));
+	}
 	enqueue(http, &l->p);
 	free(l);
 }

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "vakt/api.h"
 #include "vakt/app.h"
 #include "vakt/config.h"
 #include "vakt/http.h"
@@ -34,6 +35,7 @@
 struct vaktd {
 	struct event_base *base;
 	struct vakt_http *http;
+	struct vakt_api *api;
 	struct vakt_app app;
 	struct vakt_config *cfg; /* owned; app.cfg points here */
 	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog, *ev_purge;
@@ -287,6 +289,7 @@ start(struct vaktd *d)
 	vakt_http_set_hooks(d->http, health_hook, commit_hook, metrics_hook, d);
 	vakt_voice_routes(d->http, &d->app);
 	vakt_sms_routes(d->http, &d->app);
+	d->api = vakt_api_new(d->http, d->base, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	    &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);
@@ -302,6 +305,7 @@ start(struct vaktd *d)
 static void
 stop(struct vaktd *d)
 {
+	vakt_api_free(d->api);
 	vakt_http_free(d->http);
 	vakt_outbox_free(d->app.outbox);
 	if (d->ev_hup != NULL)

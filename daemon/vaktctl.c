@@ -22,9 +22,12 @@
 
 #include <jansson.h>
 
+#include "vakt/api.h"
+#include "vakt/auth.h"
 #include "vakt/calendar.h"
 #include "vakt/config.h"
 #include "vakt/csv.h"
+#include "vakt/report.h"
 #include "vakt/router.h"
 #include "vakt/http.h"
 #include "vakt/store.h"
@@ -287,6 +290,31 @@ table_print(struct table *t)
 	vakt_strlist_free(&t->cells);
 }
 
+/* A listing: JSON with --json, else the table.  Frees both. */
+static void
+finish_listing(const struct ctl *c, json_t *arr, struct table *t)
+{
+	if (c->json) {
+		print_json(arr);
+		vakt_strlist_free(&t->cells);
+	} else {
+		json_decref(arr);
+		table_print(t);
+	}
+}
+
+/* UTC ms as local "YYYY-MM-DD HH:MM:SS". */
+static void
+when_local(int64_t ms, char out[32])
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&s, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		(void)vakt_strlcpy(out, "?", 32);
+}
+
 /* Copy an id argument into a fixed field; complains if too long. */
 static int
 id_arg(const char *what, const char *in, char *out, size_t len)
@@ -360,13 +388,7 @@ coordinator_list(struct ctl *c, const char *service)
 		table_row(&t, (const char *[]){v[i].id, v[i].name, v[i].phone,
 		    v[i].service});
 	}
-	if (c->json) {
-		print_json(arr);
-		vakt_strlist_free(&t.cells);
-	} else {
-		json_decref(arr);
-		table_print(&t);
-	}
+	finish_listing(c, arr, &t);
 	free(v);
 	return 0;
 }
@@ -493,13 +515,7 @@ youth_list(struct ctl *c, const char *service, const char *coordinator)
 		table_row(&t, (const char *[]){v[i].id, v[i].name, v[i].phone,
 		    v[i].coordinator, v[i].service});
 	}
-	if (c->json) {
-		print_json(arr);
-		vakt_strlist_free(&t.cells);
-	} else {
-		json_decref(arr);
-		table_print(&t);
-	}
+	finish_listing(c, arr, &t);
 	free(v);
 	return 0;
 }
@@ -621,13 +637,7 @@ absence_list(struct ctl *c, const char *service)
 		table_row(&t, (const char *[]){num, v[i].coordinator, from, to,
 		    v[i].substitute[0] != '\0' ? v[i].substitute : "-"});
 	}
-	if (c->json) {
-		print_json(arr);
-		vakt_strlist_free(&t.cells);
-	} else {
-		json_decref(arr);
-		table_print(&t);
-	}
+	finish_listing(c, arr, &t);
 	free(v);
 	return 0;
 }
@@ -898,11 +908,8 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 	    "DETAIL"});
 	for (size_t i = 0; i < n; i++) {
 		char when[32];
-		time_t s = (time_t)(v[i].at_ms / 1000);
-		struct tm tm;
 
-		localtime_r(&s, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		when_local(v[i].at_ms, when);
 		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
 		    "at_ms", (json_int_t)v[i].at_ms, "actor", v[i].actor,
 		    "action", v[i].action, "subject", v[i].subject, "detail",
@@ -911,13 +918,7 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 		    v[i].subject, v[i].detail});
 	}
 	free(v);
-	if (c->json) {
-		print_json(arr);
-		vakt_strlist_free(&t.cells);
-	} else {
-		json_decref(arr);
-		table_print(&t);
-	}
+	finish_listing(c, arr, &t);
 	return 0;
 }
 
@@ -1365,6 +1366,221 @@ cmd_fallback_twiml(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Push name=value into kvs when value is set (borrowed strings). */
+static void
+kv_add(struct vakt_kvs *kvs, const char *name, const char *value)
+{
+	if (value == NULL)
+		return;
+	kvs->v[kvs->n].key = (char *)(uintptr_t)name;
+	kvs->v[kvs->n++].value = (char *)(uintptr_t)value;
+}
+
+/* Write out to path, or stdout when path is NULL. */
+static int
+emit(const char *path, const struct vakt_buf *out)
+{
+	FILE *f = path != NULL ? fopen(path, "w") : stdout;
+
+	if (f == NULL) {
+		complain("%s: %s", path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (out->len > 0 && fwrite(out->p, 1, out->len, f) != out->len) {
+		complain("%s: %s", path != NULL ? path : "stdout",
+		    strerror(errno));
+		if (path != NULL)
+			fclose(f);
+		return EX_IOERR;
+	}
+	if (path != NULL && fclose(f) != 0) {
+		complain("%s: %s", path, strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * report (--from DATE --to DATE | --period P) [--service SVC] [--by G]
+ * [--within S] [--format F] [--out FILE] [--external]
+ */
+static int
+cmd_report(struct ctl *c, int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL, *period = NULL, *service = NULL,
+		   *by = NULL, *within = NULL, *format = NULL, *out = NULL;
+	bool external = false;
+	const struct opt opts[] = {{"from", &from, NULL}, {"to", &to, NULL},
+	    {"period", &period, NULL}, {"service", &service, NULL},
+	    {"by", &by, NULL}, {"within", &within, NULL},
+	    {"format", &format, NULL}, {"out", &out, NULL},
+	    {"external", NULL, &external}, {NULL, NULL, NULL}};
+	enum vakt_report_format fmt = VAKT_FORMAT_TEXT;
+	struct vakt_kv kv[8];
+	struct vakt_kvs args = {kv, 0};
+	struct vakt_report_params p;
+	struct vakt_buf buf = {0};
+	enum vakt_report_by b;
+	struct vakt_err err;
+	char *pos[1];
+	size_t n_pos;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0)
+		return rc;
+	if ((by != NULL && vakt_report_parse_by(by, &b) == -1) ||
+	    (format != NULL && vakt_report_parse_format(format, &fmt) == -1)) {
+		complain("usage: report (--from YYYY-MM-DD --to YYYY-MM-DD | "
+			 "--period 2026-T3|2026-11|2026-W48|2026) "
+			 "[--service SVC] [--by none|service|coordinator|youth|"
+			 "category|day|week|month|tertial] [--within SECONDS] "
+			 "[--format text|csv|json|html] [--out FILE] "
+			 "[--external]");
+		return EX_USAGE;
+	}
+	if ((rc = need_store(c)) != 0)
+		return rc;
+	kv_add(&args, "from", from);
+	kv_add(&args, "to", to);
+	kv_add(&args, "period", period);
+	kv_add(&args, "service", service);
+	kv_add(&args, "by", by);
+	kv_add(&args, "within", within);
+	kv_add(&args, "format", format);
+	kv_add(&args, "external", external ? "true" : NULL);
+	if (vakt_api_report_params(c->cfg, &c->tz, &args, vakt_clock_now_ms(),
+		&p, &fmt, &err) == -1) {
+		complain("report: %s", err.msg);
+		return EX_DATAERR;
+	}
+	if (vakt_api_report(c->store, &p, fmt, &buf, &err) == -1)
+		rc = fail(&err);
+	else
+		rc = emit(out, &buf);
+	vakt_buf_free(&buf);
+	return rc;
+}
+
+static int
+token_add(struct ctl *c, const char *name, const char *role)
+{
+	char token[VAKT_TOKEN_LEN], hash[VAKT_HASH_LEN];
+	enum vakt_auth_role r;
+	struct vakt_err err;
+	int rc = 0;
+
+	if (role == NULL || vakt_auth_role_parse(role, &r) == -1) {
+		complain("token add: --role leader or --role admin");
+		return EX_USAGE;
+	}
+	if (vakt_auth_token_new(token) == -1) {
+		complain("token add: no randomness from the system");
+		return EX_OSERR;
+	}
+	vakt_auth_hash(token, hash);
+	if (vakt_store_token_add(c->store, name, r, hash, c->actor,
+		vakt_clock_now_ms(), &err) == -1)
+		rc = fail(&err);
+	else
+		printf("%s\n", token);
+	explicit_bzero(token, sizeof(token));
+	if (rc == 0 && isatty(STDOUT_FILENO))
+		fprintf(stderr, "vaktctl: token %s (%s) made. It is shown only "
+				"this once: keep it safe.\n",
+		    name, role);
+	return rc;
+}
+
+static int
+token_list(struct ctl *c)
+{
+	struct table t = {.n_cols = 4};
+	struct vakt_token *v;
+	struct vakt_err err;
+	json_t *arr = json_array();
+	size_t n;
+
+	if (vakt_store_token_list(c->store, &v, &n, &err) == -1) {
+		json_decref(arr);
+		return fail(&err);
+	}
+	table_row(&t, (const char *[]){"NAME", "ROLE", "CREATED", "LAST USED"});
+	for (size_t i = 0; i < n; i++) {
+		char made[32], used[32];
+
+		when_local(v[i].created_ms, made);
+		when_local(v[i].last_used_ms, used);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}",
+		    "name", v[i].name, "role", vakt_auth_role_name(v[i].role),
+		    "created_ms", (json_int_t)v[i].created_ms, "last_used_ms",
+		    (json_int_t)v[i].last_used_ms));
+		table_row(&t, (const char *[]){v[i].name,
+		    vakt_auth_role_name(v[i].role), made,
+		    v[i].last_used_ms != 0 ? used : "never"});
+	}
+	free(v);
+	finish_listing(c, arr, &t);
+	return 0;
+}
+
+static int
+cmd_token(struct ctl *c, int argc, char **argv)
+{
+	const char *role = NULL;
+	const struct opt opts[] = {{"role", &role, NULL},
+	    {"json", NULL, &c->json}, {NULL, NULL, NULL}};
+	char *pos[MAX_POSITIONAL];
+	struct vakt_err err;
+	size_t n;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, MAX_POSITIONAL, &n)) != 0 ||
+	    (rc = need_store(c)) != 0)
+		return rc;
+	if (n == 2 && strcmp(pos[0], "add") == 0)
+		return token_add(c, pos[1], role);
+	if (n == 1 && strcmp(pos[0], "list") == 0)
+		return token_list(c);
+	if (n == 2 && strcmp(pos[0], "revoke") == 0) {
+		if (vakt_store_token_revoke(c->store, pos[1], c->actor,
+			vakt_clock_now_ms(), &err) == -1)
+			return fail(&err);
+		printf("token %s revoked\n", pos[1]);
+		return 0;
+	}
+	complain("usage: token add NAME --role leader|admin | list [--json] | "
+		 "revoke NAME");
+	return EX_USAGE;
+}
+
+/* purge: delete what retention.contacts_days no longer keeps, now. */
+static int
+cmd_purge(struct ctl *c, int argc, char **argv)
+{
+	const struct opt opts[] = {{NULL, NULL, NULL}};
+	int64_t before;
+	size_t n_pos, n, total = 0;
+	struct vakt_err err;
+	char *pos[1];
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0 ||
+	    (rc = need_store(c)) != 0)
+		return rc;
+	before = vakt_clock_now_ms() -
+	    (int64_t)c->cfg->retention.contacts_days * 86400 * 1000;
+	do {
+		if (vakt_store_purge(c->store, before, 1000, &n, &err) == -1)
+			return fail(&err);
+		total += n;
+	} while (n > 0);
+	if (vakt_store_checkpoint(c->store, &err) == -1)
+		return fail(&err);
+	printf("purged %zu rows older than %d days\n", total,
+	    c->cfg->retention.contacts_days);
+	return 0;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
@@ -1394,6 +1610,16 @@ static const struct command {
     {"route", cmd_route,
 	"route --from NUMBER [--to SERVICE_NUMBER] [--at TIME] [--json]"},
     {"fallback-twiml", cmd_fallback_twiml, "fallback-twiml [--service SVC]"},
+    {"report", cmd_report,
+	"report (--from DATE --to DATE | --period 2026-T3|2026-11) "
+	"[--service SVC]\n"
+	"    [--by G] [--within SECONDS] [--format text|csv|json|html] "
+	"[--out FILE] [--external]"},
+    {"token", cmd_token,
+	"token add NAME --role leader|admin | token list [--json] | "
+	"token revoke NAME"},
+    {"purge", cmd_purge, "purge    (delete contacts older than "
+	"retention.contacts_days)"},
     {"sign", cmd_sign, "sign /PATH[?QUERY] [NAME=VALUE …]"},
 };
 

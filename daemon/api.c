@@ -1,0 +1,537 @@
+/*
+ * api.c: /api/v1/ for leaders and admins.  Every request carries a
+ * per-person token (Bearer, or Basic with the token as password so a
+ * browser can open the HTML report); each use is written to the audit
+ * trail.  A report is made in a child process with its own database
+ * connection, so that a year of contacts never holds up the event loop
+ * that answers calls; the reply goes out when the child is done.
+ */
+#include "vakt/api.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "vakt/app.h"
+#include "vakt/auth.h"
+#include "vakt/config.h"
+#include "vakt/log.h"
+#include "vakt/store.h"
+
+#define CHILDREN_MAX	  2
+#define REPORT_TIMEOUT_S  120
+#define REPORT_OUTPUT_MAX (64u << 20)
+#define STORE_BUSY_MS	  5000
+
+struct child {
+	struct vakt_api *api;
+	pid_t pid;
+	int fd;
+	struct event *ev;    /* output from the child */
+	struct event *timer; /* REPORT_TIMEOUT_S */
+	struct vakt_http_later *later;
+	enum vakt_report_format fmt;
+	struct vakt_buf out;
+};
+
+struct vakt_api {
+	struct event_base *base;
+	struct vakt_app *app;
+	struct child *children[CHILDREN_MAX];
+};
+
+static const char *const report_keys[] = {"service", "from", "to", "period",
+    "by", "within", "format", "external", NULL};
+
+static bool
+is_report_key(const char *k)
+{
+	for (size_t i = 0; report_keys[i] != NULL; i++)
+		if (strcmp(k, report_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* from/to or period into p's dates. */
+static int
+parse_dates(const struct vakt_kvs *args, struct vakt_report_params *p,
+    struct vakt_err *err)
+{
+	const char *from = vakt_kvs_get(args, "from");
+	const char *to = vakt_kvs_get(args, "to");
+	const char *period = vakt_kvs_get(args, "period");
+
+	if (period != NULL && (from != NULL || to != NULL)) {
+		vakt_err_data(err, "give either a period or from and to");
+		return -1;
+	}
+	if (period != NULL) {
+		(void)vakt_strlcpy(p->label, period, sizeof(p->label));
+		return vakt_report_parse_period(period, &p->from_date,
+		    &p->to_date, err);
+	}
+	if (from == NULL || to == NULL) {
+		vakt_err_data(err, "give a period (2026-T3, 2026-11, 2026-W48, "
+				   "2026) or both from and to (YYYY-MM-DD)");
+		return -1;
+	}
+	if (vakt_date_parse(from, &p->from_date) == -1 ||
+	    vakt_date_parse(to, &p->to_date) == -1) {
+		vakt_err_data(err, "from and to must be dates YYYY-MM-DD");
+		return -1;
+	}
+	snprintf(p->label, sizeof(p->label), "%.10s..%.10s", from, to);
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcasecmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcasecmp(v, "no") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+/* by, within, format, external, service. */
+static int
+parse_options(const struct vakt_config *cfg, const struct vakt_kvs *args,
+    struct vakt_report_params *p, enum vakt_report_format *fmt,
+    struct vakt_err *err)
+{
+	const char *by = vakt_kvs_get(args, "by");
+	const char *within = vakt_kvs_get(args, "within");
+	const char *format = vakt_kvs_get(args, "format");
+	const char *svc = vakt_kvs_get(args, "service");
+	char *end;
+	long w;
+
+	if (by != NULL && vakt_report_parse_by(by, &p->by) == -1) {
+		vakt_err_data(err, "by \"%s\": one of none, service, "
+				   "coordinator, youth, category, day, week, "
+				   "month, tertial",
+		    by);
+		return -1;
+	}
+	if (within != NULL) {
+		w = strtol(within, &end, 10);
+		if (*end != '\0' || end == within || w < 1 || w > 3600) {
+			vakt_err_data(err, "within \"%s\": seconds, 1..3600",
+			    within);
+			return -1;
+		}
+		p->within_s = (int)w;
+	}
+	if (format != NULL && vakt_report_parse_format(format, fmt) == -1) {
+		vakt_err_data(err, "format \"%s\": text, csv, json or html",
+		    format);
+		return -1;
+	}
+	if (parse_bool(vakt_kvs_get(args, "external"), &p->is_external) == -1) {
+		vakt_err_data(err, "external: true or false");
+		return -1;
+	}
+	if (svc != NULL && vakt_config_service_by_id(cfg, svc) == NULL) {
+		vakt_err_data(err, "no service \"%s\"", svc);
+		return -1;
+	}
+	p->service = svc;
+	return 0;
+}
+
+int
+vakt_api_report_params(const struct vakt_config *cfg, const struct vakt_tz *tz,
+    const struct vakt_kvs *args, int64_t now_ms, struct vakt_report_params *p,
+    enum vakt_report_format *fmt, struct vakt_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->tz = tz;
+	p->by = VAKT_BY_NONE;
+	p->within_s = 30;
+	p->now_ms = now_ms;
+	for (size_t i = 0; i < args->n; i++) {
+		if (!is_report_key(args->v[i].key)) {
+			vakt_err_data(err, "unknown parameter \"%s\"",
+			    args->v[i].key);
+			return -1;
+		}
+	}
+	if (parse_dates(args, p, err) == -1 ||
+	    parse_options(cfg, args, p, fmt, err) == -1)
+		return -1;
+	return vakt_report_bounds(p, err);
+}
+
+int
+vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
+    enum vakt_report_format fmt, struct vakt_buf *out, struct vakt_err *err)
+{
+	struct vakt_report *r = vakt_report_new(p);
+	int rc;
+
+	rc = vakt_store_report_scan(st, p->from_ms, p->to_ms, p->service,
+	    vakt_report_add, r, err);
+	if (rc == 0)
+		vakt_report_render(r, fmt, out);
+	vakt_report_free(r);
+	return rc;
+}
+
+/*
+ * The token of the request and whether it may do `need`.  Writes 401
+ * (with a Basic challenge, so a browser asks) or 403 into rep and
+ * returns false when not; an allowed use goes to the audit trail.
+ */
+static bool
+authorized(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, enum vakt_auth_role need)
+{
+	char token[VAKT_TOKEN_LEN + 8], hash[VAKT_HASH_LEN];
+	struct vakt_token t;
+	struct vakt_err err;
+	int found = 0;
+
+	if (vakt_auth_from_header(vakt_req_header(req, "Authorization"),
+		token, sizeof(token)) == 0) {
+		vakt_auth_hash(token, hash);
+		explicit_bzero(token, sizeof(token));
+		if (vakt_app_write(app) == -1) {
+			vakt_reply_text(rep, 503, "database unavailable");
+			return false;
+		}
+		found = vakt_store_token_check(app->store, hash,
+		    vakt_clock_now_ms(), &t, &err);
+	}
+	if (found == -1) {
+		vakt_app_fault(app, "token check", &err);
+		vakt_reply_text(rep, 503, "database unavailable");
+		return false;
+	}
+	if (found == 0) {
+		vakt_log_warnx("api: %s refused: no valid token peer=%s",
+		    req->path, req->peer);
+		rep->www_authenticate = "Basic realm=\"vakt\", charset=\"UTF-8\"";
+		vakt_reply_text(rep, 401, "a valid token is required");
+		return false;
+	}
+	vakt_reply_note(rep, "token=%s", t.name);
+	if (need == VAKT_AUTH_ADMIN && t.role != VAKT_AUTH_ADMIN) {
+		vakt_reply_text(rep, 403, "token %s may not do this", t.name);
+		return false;
+	}
+	if (vakt_store_audit_add(app->store, t.name, "api.use", req->path,
+		strchr(req->uri, '?') != NULL ? strchr(req->uri, '?') + 1 : "",
+		vakt_clock_now_ms(), &err) == -1)
+		vakt_app_fault(app, "audit", &err);
+	return true;
+}
+
+static const char *
+content_type(enum vakt_report_format f)
+{
+	switch (f) {
+	case VAKT_FORMAT_CSV:
+		return "text/csv; charset=utf-8";
+	case VAKT_FORMAT_JSON:
+		return "application/json";
+	case VAKT_FORMAT_HTML:
+		return "text/html; charset=utf-8";
+	case VAKT_FORMAT_TEXT:
+		break;
+	}
+	return "text/plain; charset=utf-8";
+}
+
+static void
+child_free(struct child *c)
+{
+	struct vakt_api *api = c->api;
+
+	for (size_t i = 0; i < CHILDREN_MAX; i++)
+		if (api->children[i] == c)
+			api->children[i] = NULL;
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->pid > 0) {
+		(void)kill(c->pid, SIGKILL);
+		(void)waitpid(c->pid, NULL, 0);
+	}
+	vakt_buf_free(&c->out);
+	free(c);
+}
+
+/* The child is done (EOF): its output is "O" + report, or "E" + why. */
+static void
+child_done(struct child *c)
+{
+	struct vakt_reply rep = {0};
+	int st = 0;
+
+	/* It closed the pipe on its way out: the wait is short. */
+	if (waitpid(c->pid, &st, 0) == c->pid)
+		c->pid = 0;
+	if (c->out.len > 0 && c->out.p[0] == 'O' && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0) {
+		char *body = vakt_xmalloc(c->out.len);
+
+		memcpy(body, c->out.p + 1, c->out.len - 1);
+		body[c->out.len - 1] = '\0';
+		vakt_reply_take(&rep, 200, content_type(c->fmt), body,
+		    c->out.len - 1);
+	} else {
+		vakt_log_errx("api: report failed: %s",
+		    c->out.len > 1 ? c->out.p + 1 : "the report process died");
+		vakt_reply_text(&rep, 500, "the report could not be made");
+	}
+	vakt_http_finish(c->later, &rep);
+	c->later = NULL;
+	child_free(c);
+}
+
+static void
+child_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	char chunk[65536];
+	ssize_t n;
+
+	(void)what;
+	n = read(fd, chunk, sizeof(chunk));
+	if (n > 0 && c->out.len + (size_t)n <= REPORT_OUTPUT_MAX) {
+		vakt_buf_add(&c->out, chunk, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	child_done(c);
+}
+
+static void
+child_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	struct vakt_reply rep = {0};
+
+	(void)fd;
+	(void)what;
+	vakt_log_errx("api: report took over %d s; stopped", REPORT_TIMEOUT_S);
+	vakt_reply_text(&rep, 504, "the report took too long");
+	vakt_http_finish(c->later, &rep);
+	c->later = NULL;
+	child_free(c);
+}
+
+/* write(2) all of it; in the child only. */
+static void
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * In the child: a connection of its own (SQLite connections must not
+ * cross fork), the report, the output down the pipe.  Never returns.
+ */
+static void
+child_main(const struct vakt_config *cfg, const struct vakt_report_params *p,
+    enum vakt_report_format fmt, int fd)
+{
+	struct vakt_store *st;
+	struct vakt_buf out = {0};
+	struct vakt_err err;
+
+	/* The parent's signal events are not ours: die by the defaults. */
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	st = vakt_store_open(cfg->database, STORE_BUSY_MS, &err);
+	if (st == NULL || vakt_api_report(st, p, fmt, &out, &err) == -1) {
+		write_all(fd, "E", 1);
+		write_all(fd, err.msg, strlen(err.msg) + 1);
+		_exit(1);
+	}
+	write_all(fd, "O", 1);
+	write_all(fd, out.p != NULL ? out.p : "", out.len);
+	_exit(0);
+}
+
+static struct child *
+child_start(struct vakt_api *api, const struct vakt_report_params *p,
+    enum vakt_report_format fmt)
+{
+	const struct timeval tmo = {REPORT_TIMEOUT_S, 0};
+	struct child *c;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		return NULL;
+	pid = fork();
+	if (pid == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(api->app->cfg, p, fmt, fds[1]);
+	}
+	close(fds[1]);
+	c = vakt_xcalloc(1, sizeof(*c));
+	c->api = api;
+	c->pid = pid;
+	c->fd = fds[0];
+	c->fmt = fmt;
+	(void)evutil_make_socket_nonblocking(c->fd);
+	c->ev = event_new(api->base, c->fd, EV_READ | EV_PERSIST, child_read_cb,
+	    c);
+	c->timer = evtimer_new(api->base, child_timeout_cb, c);
+	if (c->ev == NULL || c->timer == NULL || event_add(c->ev, NULL) == -1 ||
+	    event_add(c->timer, &tmo) == -1) {
+		child_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct child **
+free_slot(struct vakt_api *api)
+{
+	for (size_t i = 0; i < CHILDREN_MAX; i++)
+		if (api->children[i] == NULL)
+			return &api->children[i];
+	return NULL;
+}
+
+/* GET /api/v1/report?…: leaders and admins. */
+static void
+report_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_api *api = arg;
+	enum vakt_report_format fmt = VAKT_FORMAT_JSON;
+	struct vakt_report_params p;
+	struct child **slot;
+	struct vakt_err err;
+
+	if (!authorized(api->app, req, rep, VAKT_AUTH_LEADER))
+		return;
+	if (vakt_api_report_params(api->app->cfg, &api->app->tz, &req->query,
+		vakt_clock_now_ms(), &p, &fmt, &err) == -1) {
+		vakt_reply_text(rep, 400, "%s", err.msg);
+		return;
+	}
+	if ((slot = free_slot(api)) == NULL) {
+		vakt_reply_text(rep, 503, "reports are busy; try again shortly");
+		return;
+	}
+	*slot = child_start(api, &p, fmt);
+	if (*slot == NULL) {
+		vakt_log_err("api: cannot start a report process");
+		vakt_reply_text(rep, 503, "cannot make a report now");
+		return;
+	}
+	(*slot)->later = vakt_http_later(req);
+}
+
+/* GET /api/v1/audit?limit=N: admins only. */
+static void
+audit_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_api *api = arg;
+	const char *lim = vakt_kvs_get(&req->query, "limit");
+	struct vakt_audit *v;
+	struct vakt_err err;
+	json_t *arr;
+	char *body, *end;
+	long n = 100;
+	size_t count;
+
+	if (!authorized(api->app, req, rep, VAKT_AUTH_ADMIN))
+		return;
+	if (lim != NULL && ((n = strtol(lim, &end, 10)) < 1 || n > 10000 ||
+			       *end != '\0')) {
+		vakt_reply_text(rep, 400, "limit: 1..10000");
+		return;
+	}
+	if (vakt_store_audit_list(api->app->store, (size_t)n, &v, &count,
+		&err) == -1) {
+		vakt_app_fault(api->app, "audit list", &err);
+		vakt_reply_text(rep, 503, "database unavailable");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
+		    "at_ms", (json_int_t)v[i].at_ms, "actor", v[i].actor,
+		    "action", v[i].action, "subject", v[i].subject, "detail",
+		    v[i].detail));
+	free(v);
+	body = json_dumps(arr, JSON_INDENT(2));
+	json_decref(arr);
+	vakt_reply_take(rep, 200, "application/json", body,
+	    body != NULL ? strlen(body) : 0);
+}
+
+struct vakt_api *
+vakt_api_new(struct vakt_http *http, struct event_base *base,
+    struct vakt_app *app)
+{
+	struct vakt_api *api = vakt_xcalloc(1, sizeof(*api));
+
+	api->base = base;
+	api->app = app;
+	vakt_http_route(http, "/api/v1/report", VAKT_GET | VAKT_HEAD, false,
+	    report_cb, api);
+	vakt_http_route(http, "/api/v1/audit", VAKT_GET, false, audit_cb, api);
+	return api;
+}
+
+void
+vakt_api_free(struct vakt_api *api)
+{
+	if (api == NULL)
+		return;
+	for (size_t i = 0; i < CHILDREN_MAX; i++) {
+		struct child *c = api->children[i];
+		struct vakt_reply rep = {0};
+
+		if (c == NULL)
+			continue;
+		vakt_reply_text(&rep, 503, "vaktd is stopping");
+		vakt_http_finish(c->later, &rep);
+		c->later = NULL;
+		child_free(c);
+	}
+	free(api);
+}
