@@ -112,20 +112,20 @@ vakt_gsm_fold(const char *s, struct vakt_buf *out)
 size_t
 vakt_gsm_segments(const char *s)
 {
-	size_t units = 0;
+	size_t n = 0;
 	bool gsm = vakt_gsm_is_gsm7(s);
 
 	/* GSM-7 counts septets; UCS-2 counts UTF-16 code units. */
 	while (*s != '\0') {
 		uint32_t cp = next_cp(&s);
 
-		units += gsm ? (size_t)septets(cp) : (cp > 0xffff ? 2u : 1u);
+		n += gsm ? (size_t)septets(cp) : (cp > 0xffff ? 2u : 1u);
 	}
-	if (units == 0)
+	if (n == 0)
 		return 1;
 	if (gsm)
-		return units <= 160 ? 1 : (units + 152) / 153;
-	return units <= 70 ? 1 : (units + 66) / 67;
+		return n <= 160 ? 1 : (n + 152) / 153;
+	return n <= 70 ? 1 : (n + 66) / 67;
 }
 
 #define HEAD_MAX 256 /* "[" code, name, " 12/34] " */
@@ -193,7 +193,7 @@ size_t
 vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
 {
 	char head[HEAD_MAX];
-	size_t n = 2, guess;
+	size_t n = 2;
 
 	snprintf(head, sizeof(head), "[%s] ", tag);
 	if (units(head, strlen(head)) + units(body, strlen(body)) <=
@@ -206,7 +206,8 @@ vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
 	 * a count (it grows, so a few rounds suffice).
 	 */
 	for (int round = 0; round < 8; round++) {
-		guess = n;
+		size_t guess = n;
+
 		n = split(tag, body, guess, NULL);
 		if (n <= guess) {
 			n = guess;

@@ -498,6 +498,7 @@ copy_headers(struct evhttp_request *req, struct vakt_kvs *kvs)
 	struct evkeyval *kv;
 	size_t cap = 0;
 
+	// cppcheck-suppress unknownMacro
 	TAILQ_FOREACH(kv, h, next)
 		kvs_push(kvs, &cap, vakt_xstrdup(kv->key),
 		    vakt_xstrdup(kv->value));

@@ -39,7 +39,6 @@ struct vaktd {
 	struct vakt_app app;
 	struct vakt_config *cfg; /* owned; app.cfg points here */
 	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog, *ev_purge;
-	int exit_code;
 };
 
 static void

@@ -2346,11 +2346,12 @@ plan_decode(const char *text, struct vakt_step steps[VAKT_PLAN_MAX])
 	while (*text != '\0' && n < VAKT_PLAN_MAX) {
 		size_t len = strcspn(text, ";");
 		char item[VAKT_ID_LEN + VAKT_E164_LEN + 32];
-		char *who, *num, *tmo;
 		struct vakt_step *st = &steps[n];
 
 		memset(st, 0, sizeof(*st));
 		if (len < sizeof(item)) {
+			char *who, *num, *tmo;
+
 			memcpy(item, text, len);
 			item[len] = '\0';
 			who = strchr(item, '|');

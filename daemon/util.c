@@ -46,7 +46,7 @@ vakt_err_data(struct vakt_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void *
+static void __attribute__((noreturn))
 oom(size_t size)
 {
 	vakt_log_errx("out of memory allocating %zu bytes", size);
@@ -58,7 +58,9 @@ vakt_xmalloc(size_t size)
 {
 	void *p = malloc(size == 0 ? 1 : size);
 
-	return p != NULL ? p : oom(size);
+	if (p == NULL)
+		oom(size);
+	return p;
 }
 
 void *
@@ -66,7 +68,9 @@ vakt_xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
 
-	return p != NULL ? p : oom(nmemb * size);
+	if (p == NULL)
+		oom(nmemb * size);
+	return p;
 }
 
 void *
@@ -74,7 +78,9 @@ vakt_xreallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	void *p = reallocarray(ptr, nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
 
-	return p != NULL ? p : oom(nmemb * size);
+	if (p == NULL)
+		oom(nmemb * size);
+	return p;
 }
 
 char *
@@ -82,7 +88,9 @@ vakt_xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
-	return p != NULL ? p : oom(strlen(s) + 1);
+	if (p == NULL)
+		oom(strlen(s) + 1);
+	return p;
 }
 
 /* vasprintf() is a GNU extension; this is the portable equivalent. */
@@ -96,8 +104,8 @@ vakt_xvasprintf(const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
-		return oom(0);
+	if (n < 0) /* a bad conversion, not memory: say so in the text */
+		return vakt_xstrdup("(unprintable)");
 	p = vakt_xmalloc((size_t)n + 1);
 	(void)vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

@@ -83,7 +83,7 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
     bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
     struct vakt_caller *who)
 {
-	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
+	char num[VAKT_E164_LEN];
 	struct vakt_civil civ;
 	struct vakt_err err;
 
@@ -102,6 +102,8 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 	if (vakt_app_write(app) == -1 ||
 	    vakt_store_lookup_caller(app->store, svc->id, num,
 		vakt_date_make(civ.year, civ.month, civ.day), who, &err) == -1) {
+		char masked[VAKT_E164_LEN];
+
 		if (!app->is_turn_faulted)
 			vakt_app_fault(app, "lookup", &err);
 		app->counters.failsafe_plans++;
