@@ -27,7 +27,7 @@
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 4
+#define VAKT_STORE_VERSION 5
 
 /*
  * Open the database at path, creating it and applying migrations as
