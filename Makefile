@@ -14,7 +14,7 @@ DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
 	libcriterion-dev libxml2-dev python3 python3-twilio
 # Only for `make bench` and the report screenshot.
-DEB_BENCH_PACKAGES = wrk chromium
+DEB_BENCH_PACKAGES = wrk chromium hyperfine
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

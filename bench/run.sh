@@ -6,13 +6,14 @@
 #  3. POST /twilio/voice under wrk: a real vaktd on a temporary config
 #     and database holding the 10,000-youth directory (vaktctl import),
 #     BENCH_RUNS runs of wrk with distinct pre-signed calls, then the
-#     checks that every 200 has its contact row, and vaktd's peak RSS.
+#     checks that every 200 has its contact row, and vaktd's peak RSS;
+#  4. bench/report.sh: vaktctl report over 1,000,000 contacts.
 #
 # Prints each bench's own lines, then a summary with the medians.
 # Exits 1 if a check fails (a plan, a refused request, a 200 without its
 # committed contact); missed targets are reported, not failed.
 #
-# Knobs (environment): BENCH_PARTS ("core lookup voice"), BENCH_RUNS
+# Knobs (environment): BENCH_PARTS ("core lookup voice report"), BENCH_RUNS
 # (3), BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_REQUESTS per run (300000), BENCH_KEEP=1 keeps the temporary
 # folder, TMPDIR (the database goes there: keep it on a real disk, or
@@ -25,7 +26,7 @@ DURATION=${BENCH_DURATION:-10s}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-64}
 NREQ=${BENCH_REQUESTS:-300000}
-PARTS=${BENCH_PARTS:-core lookup voice}
+PARTS=${BENCH_PARTS:-core lookup voice report}
 TOKEN=bench-token-0123456789
 PUBLIC=https://vakt.example.no
 SERVICE=+4755000000
@@ -266,6 +267,10 @@ other load:          $(sed -n 's/.*rest of the machine \([0-9.-]*\).*/\1/p' "$tm
 vaktd peak RSS:      $hwm_mb MB  (VmHWM $hwm_kb kB; target < 20: $(verdict "$hwm_mb" '<' 20))
 durability:          $contacts contacts = ${ok200:-?} answers 200 (wrk counted $wrk_total), synchronous=FULL, database on $fstype
 EOF
+if has report; then
+	echo
+	sh bench/report.sh "$BUILD" || failed=1
+fi
 if [ "$failed" != 0 ]; then
 	echo "bench: some checks FAILED (see above)"
 	exit 1

@@ -1024,9 +1024,11 @@ group_key(enum vakt_report_by by, const struct vakt_report_row *row,
 		return "total";
 	case VAKT_BY_SERVICE:
 		return nz(row->service);
-	case VAKT_BY_COORDINATOR:
+	case VAKT_BY_COORDINATOR: /* "none" after the coordinators */
+		*rank = nz(row->coordinator)[0] == '\0';
 		return or_default(row->coordinator, "none");
-	case VAKT_BY_YOUTH:
+	case VAKT_BY_YOUTH: /* "unknown" after the codes */
+		*rank = nz(row->youth)[0] == '\0';
 		return or_default(row->youth, "unknown");
 	case VAKT_BY_CATEGORY:
 		*rank = (unsigned)row->cat < VAKT_CAT_COUNT ? (int)row->cat
@@ -1907,6 +1909,7 @@ static const char html_css[] =
     "svg text{font-size:11px;fill:var(--muted)}\n"
     "svg .val{fill:var(--ink);font-weight:600}\n"
     "svg .on{fill:#fff}\n"
+    "svg .in{fill:var(--ink)}\n"
     ".notes{margin-top:30px;padding-top:10px;border-top:1px solid "
     "var(--line);font-size:11.5px;color:var(--muted)}\n"
     ".notes p{margin:4px 0}\n"
@@ -2142,7 +2145,7 @@ html_summary(const struct vakt_report *r, struct vakt_buf *out)
 /* SVG charts. */
 
 #define SVG_W   720
-#define PLOT_X0 46
+#define PLOT_X0 58
 #define PLOT_X1 712
 #define PLOT_Y0 14
 #define PLOT_Y1 190
@@ -2177,15 +2180,17 @@ svg_frame(const struct axis *a, struct vakt_buf *out)
 		double y =
 		    PLOT_Y1 - (double)(PLOT_Y1 - PLOT_Y0) * i / a->n_ticks;
 		double t = a->ymax * i / a->n_ticks * (a->is_percent ? 100 : 1);
+		char tick[32];
 
 		vakt_buf_printf(out,
 		    "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"%s\"/>",
 		    PLOT_X0, PLOT_X1, y, y, i == 0 ? "#1c2530" : "#e3e7ec");
+		fmt_grouped((uint64_t)(t + 0.5), tick, sizeof(tick));
 		vakt_buf_printf(out,
-		    "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f%s"
+		    "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s%s"
 		    "</text>\n",
-		    PLOT_X0 - 6, y + 4, t, a->is_percent ? "&#160;%" : "");
+		    PLOT_X0 - 6, y + 4, tick, a->is_percent ? "&#160;%" : "");
 	}
 	vakt_buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
 	    (PLOT_X0 + PLOT_X1) / 2, SVG_H - 4);
@@ -2377,8 +2382,9 @@ heat_cell(const struct vakt_report *r, int d, int h, uint64_t max,
 	vakt_buf_printf(out,
 	    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\"%s%s>%" PRIu64
 	    "</text>",
-	    x + HEAT_CW / 2, y + 15, shade >= 4 ? " class=\"on\"" : "",
-	    n >= 1000 ? " style=\"font-size:8px\"" : "", n);
+	    x + HEAT_CW / 2, y + 15,
+	    shade >= 4 ? " class=\"on\"" : " class=\"in\"",
+	    max >= 1000 ? " style=\"font-size:8px\"" : "", n);
 }
 
 static void
