@@ -8,6 +8,7 @@
  */
 #include "vakt/api.h"
 
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -32,6 +33,7 @@
 #define REPORT_TIMEOUT_S  120
 #define REPORT_OUTPUT_MAX (64u << 20)
 #define STORE_BUSY_MS	  5000
+#define MAX_DAYS_BY_DAY	  3700 /* ten years */
 
 struct child {
 	struct vakt_api *api;
@@ -85,9 +87,13 @@ parse_dates(const struct vakt_kvs *args, struct vakt_report_params *p,
 				   "2026) or both from and to (YYYY-MM-DD)");
 		return -1;
 	}
-	if (vakt_date_parse(from, &p->from_date) == -1 ||
-	    vakt_date_parse(to, &p->to_date) == -1) {
-		vakt_err_data(err, "from and to must be dates YYYY-MM-DD");
+	if (vakt_date_parse(from, &p->from_date) == -1) {
+		vakt_err_data(
+		    err, "from \"%.32s\": not a date YYYY-MM-DD", from);
+		return -1;
+	}
+	if (vakt_date_parse(to, &p->to_date) == -1) {
+		vakt_err_data(err, "to \"%.32s\": not a date YYYY-MM-DD", to);
 		return -1;
 	}
 	snprintf(p->label, sizeof(p->label), "%.10s..%.10s", from, to);
@@ -175,9 +181,22 @@ vakt_api_report_params(const struct vakt_config *cfg, const struct vakt_tz *tz,
 		}
 	}
 	if (parse_dates(args, p, err) == -1 ||
-	    parse_options(cfg, args, p, fmt, err) == -1)
+	    parse_options(cfg, args, p, fmt, err) == -1 ||
+	    vakt_report_bounds(p, err) == -1)
 		return -1;
-	return vakt_report_bounds(p, err);
+	/* A row per day for decades is no report, and a lot of memory. */
+	if (p->by == VAKT_BY_DAY &&
+	    vakt_days_from_civil(p->to_date / 10000, p->to_date / 100 % 100,
+		p->to_date % 100) -
+		    vakt_days_from_civil(p->from_date / 10000,
+			p->from_date / 100 % 100, p->from_date % 100) >=
+		MAX_DAYS_BY_DAY) {
+		vakt_err_data(err, "by day covers at most %d days; group by "
+				   "week or month for longer periods",
+		    MAX_DAYS_BY_DAY);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -282,18 +301,28 @@ child_free(struct child *c)
 	free(c);
 }
 
-/* The child is done (EOF): its output is "O" + report, or "E" + why. */
+/*
+ * The child is done: its output is "O" + report, or "E" + why (a
+ * string).  why, when set, says what went wrong on our side and the
+ * output is not used.
+ */
 static void
-child_done(struct child *c)
+child_done(struct child *c, const char *why)
 {
 	struct vakt_reply rep = {0};
 	int st = 0;
 
-	/* It closed the pipe on its way out: the wait is short. */
+	/*
+	 * After EOF it is on its way out.  Otherwise it may still be
+	 * writing to a pipe nobody reads: stop it, or the wait would
+	 * block the loop for good.
+	 */
+	if (why != NULL)
+		(void)kill(c->pid, SIGKILL);
 	if (waitpid(c->pid, &st, 0) == c->pid)
 		c->pid = 0;
-	if (c->out.len > 0 && c->out.p[0] == 'O' && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0) {
+	if (why == NULL && c->out.len > 0 && c->out.p[0] == 'O' &&
+	    WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		char *body = vakt_xmalloc(c->out.len);
 
 		memcpy(body, c->out.p + 1, c->out.len - 1);
@@ -301,9 +330,18 @@ child_done(struct child *c)
 		vakt_reply_take(&rep, 200, content_type(c->fmt), body,
 		    c->out.len - 1);
 	} else {
+		if (why != NULL)
+			vakt_reply_text(
+			    &rep, 500, "the report could not be made: %s", why);
+		else
+			vakt_reply_text(
+			    &rep, 500, "the report could not be made");
+		/* Only an "E" carries a message; never log report data. */
+		if (why == NULL && c->out.len > 1 && c->out.p[0] == 'E' &&
+		    memchr(c->out.p, '\0', c->out.len) != NULL)
+			why = c->out.p + 1;
 		vakt_log_errx("api: report failed: %s",
-		    c->out.len > 1 ? c->out.p + 1 : "the report process died");
-		vakt_reply_text(&rep, 500, "the report could not be made");
+		    why != NULL ? why : "the report process died");
 	}
 	vakt_http_finish(c->later, &rep);
 	c->later = NULL;
@@ -319,13 +357,25 @@ child_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	n = read(fd, chunk, sizeof(chunk));
-	if (n > 0 && c->out.len + (size_t)n <= REPORT_OUTPUT_MAX) {
-		vakt_buf_add(&c->out, chunk, (size_t)n);
-		return;
-	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	child_done(c);
+	if (n < 0) {
+		child_done(c, strerror(errno));
+		return;
+	}
+	if (n > 0 && c->out.len + (size_t)n > REPORT_OUTPUT_MAX) {
+		char why[80];
+
+		(void)snprintf(why, sizeof(why),
+		    "over %u MiB; ask for a shorter period or coarser groups",
+		    REPORT_OUTPUT_MAX >> 20);
+		child_done(c, why);
+		return;
+	}
+	if (n > 0)
+		vakt_buf_add(&c->out, chunk, (size_t)n);
+	else
+		child_done(c, NULL);
 }
 
 static void
@@ -360,6 +410,25 @@ write_all(int fd, const char *p, size_t len)
 }
 
 /*
+ * Drop every descriptor inherited from vaktd but the pipe: the
+ * listening socket, clients' connections, the database (SQLite
+ * connections must not cross fork; this one gets its own).
+ */
+static void
+close_inherited(int keep)
+{
+	struct rlimit rl;
+	int max = 4096;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 65536)
+		max = (int)rl.rlim_cur;
+	for (int fd = 3; fd < max; fd++)
+		if (fd != keep)
+			(void)close(fd);
+}
+
+/*
  * In the child: a connection of its own (SQLite connections must not
  * cross fork), the report, the output down the pipe.  Never returns.
  */
@@ -375,6 +444,7 @@ child_main(const struct vakt_config *cfg, const struct vakt_report_params *p,
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGINT, SIG_DFL);
 	(void)signal(SIGHUP, SIG_DFL);
+	close_inherited(fd);
 	st = vakt_store_open(cfg->database, STORE_BUSY_MS, &err);
 	if (st == NULL || vakt_api_report(st, p, fmt, &out, &err) == -1) {
 		write_all(fd, "E", 1);

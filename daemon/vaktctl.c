@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1380,9 +1381,14 @@ kv_add(struct vakt_kvs *kvs, const char *name, const char *value)
 static int
 emit(const char *path, const struct vakt_buf *out)
 {
-	FILE *f = path != NULL ? fopen(path, "w") : stdout;
+	/* A report names youths by code: readable by its owner only. */
+	int fd = path != NULL ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) :
+				STDOUT_FILENO;
+	FILE *f = path != NULL && fd >= 0 ? fdopen(fd, "w") : stdout;
 
-	if (f == NULL) {
+	if (fd < 0 || f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		complain("%s: %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
@@ -1428,8 +1434,15 @@ cmd_report(struct ctl *c, int argc, char **argv)
 
 	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0)
 		return rc;
-	if ((by != NULL && vakt_report_parse_by(by, &b) == -1) ||
-	    (format != NULL && vakt_report_parse_format(format, &fmt) == -1)) {
+	if (by != NULL && vakt_report_parse_by(by, &b) == -1) {
+		complain("report: --by \"%s\" is not a grouping", by);
+		rc = EX_USAGE;
+	} else if (format != NULL &&
+	    vakt_report_parse_format(format, &fmt) == -1) {
+		complain("report: --format \"%s\" is not a format", format);
+		rc = EX_USAGE;
+	}
+	if (rc != 0) {
 		complain("usage: report (--from YYYY-MM-DD --to YYYY-MM-DD | "
 			 "--period 2026-T3|2026-11|2026-W48|2026) "
 			 "[--service SVC] [--by none|service|coordinator|youth|"
