@@ -29,11 +29,11 @@
 #include "vakt/log.h"
 #include "vakt/store.h"
 
-#define CHILDREN_MAX	  2
+#define CHILDREN_MAX      2
 #define REPORT_TIMEOUT_S  120
 #define REPORT_OUTPUT_MAX (64u << 20)
-#define STORE_BUSY_MS	  5000
-#define MAX_DAYS_BY_DAY	  3700 /* ten years */
+#define STORE_BUSY_MS     5000
+#define MAX_DAYS_BY_DAY   3700 /* ten years */
 
 struct child {
 	struct vakt_api *api;
@@ -79,12 +79,13 @@ parse_dates(const struct vakt_kvs *args, struct vakt_report_params *p,
 	}
 	if (period != NULL) {
 		(void)vakt_strlcpy(p->label, period, sizeof(p->label));
-		return vakt_report_parse_period(period, &p->from_date,
-		    &p->to_date, err);
+		return vakt_report_parse_period(
+		    period, &p->from_date, &p->to_date, err);
 	}
 	if (from == NULL || to == NULL) {
-		vakt_err_data(err, "give a period (2026-T3, 2026-11, 2026-W48, "
-				   "2026) or both from and to (YYYY-MM-DD)");
+		vakt_err_data(err,
+		    "give a period (2026-T3, 2026-11, 2026-W48, "
+		    "2026) or both from and to (YYYY-MM-DD)");
 		return -1;
 	}
 	if (vakt_date_parse(from, &p->from_date) == -1) {
@@ -126,28 +127,29 @@ parse_options(const struct vakt_config *cfg, const struct vakt_kvs *args,
 	const char *within = vakt_kvs_get(args, "within");
 	const char *format = vakt_kvs_get(args, "format");
 	const char *svc = vakt_kvs_get(args, "service");
-	char *end;
-	long w;
 
 	if (by != NULL && vakt_report_parse_by(by, &p->by) == -1) {
-		vakt_err_data(err, "by \"%s\": one of none, service, "
-				   "coordinator, youth, category, day, week, "
-				   "month, tertial",
+		vakt_err_data(err,
+		    "by \"%s\": one of none, service, "
+		    "coordinator, youth, category, day, week, "
+		    "month, tertial",
 		    by);
 		return -1;
 	}
 	if (within != NULL) {
-		w = strtol(within, &end, 10);
+		char *end;
+		long w = strtol(within, &end, 10);
+
 		if (*end != '\0' || end == within || w < 1 || w > 3600) {
-			vakt_err_data(err, "within \"%s\": seconds, 1..3600",
-			    within);
+			vakt_err_data(
+			    err, "within \"%s\": seconds, 1..3600", within);
 			return -1;
 		}
 		p->within_s = (int)w;
 	}
 	if (format != NULL && vakt_report_parse_format(format, fmt) == -1) {
-		vakt_err_data(err, "format \"%s\": text, csv, json or html",
-		    format);
+		vakt_err_data(
+		    err, "format \"%s\": text, csv, json or html", format);
 		return -1;
 	}
 	if (parse_bool(vakt_kvs_get(args, "external"), &p->is_external) == -1) {
@@ -175,8 +177,8 @@ vakt_api_report_params(const struct vakt_config *cfg, const struct vakt_tz *tz,
 	p->now_ms = now_ms;
 	for (size_t i = 0; i < args->n; i++) {
 		if (!is_report_key(args->v[i].key)) {
-			vakt_err_data(err, "unknown parameter \"%s\"",
-			    args->v[i].key);
+			vakt_err_data(
+			    err, "unknown parameter \"%s\"", args->v[i].key);
 			return -1;
 		}
 	}
@@ -186,13 +188,14 @@ vakt_api_report_params(const struct vakt_config *cfg, const struct vakt_tz *tz,
 		return -1;
 	/* A row per day for decades is no report, and a lot of memory. */
 	if (p->by == VAKT_BY_DAY &&
-	    vakt_days_from_civil(p->to_date / 10000, p->to_date / 100 % 100,
-		p->to_date % 100) -
-		    vakt_days_from_civil(p->from_date / 10000,
-			p->from_date / 100 % 100, p->from_date % 100) >=
-		MAX_DAYS_BY_DAY) {
-		vakt_err_data(err, "by day covers at most %d days; group by "
-				   "week or month for longer periods",
+	    vakt_days_from_civil(
+	        p->to_date / 10000, p->to_date / 100 % 100, p->to_date % 100) -
+	            vakt_days_from_civil(p->from_date / 10000,
+	                p->from_date / 100 % 100, p->from_date % 100) >=
+	        MAX_DAYS_BY_DAY) {
+		vakt_err_data(err,
+		    "by day covers at most %d days; group by "
+		    "week or month for longer periods",
 		    MAX_DAYS_BY_DAY);
 		return -1;
 	}
@@ -206,8 +209,8 @@ vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
 	struct vakt_report *r = vakt_report_new(p);
 	int rc;
 
-	rc = vakt_store_report_scan(st, p->from_ms, p->to_ms, p->service,
-	    vakt_report_add, r, err);
+	rc = vakt_store_report_scan(
+	    st, p->from_ms, p->to_ms, p->service, vakt_report_add, r, err);
 	if (rc == 0)
 		vakt_report_render(r, fmt, out);
 	vakt_report_free(r);
@@ -223,21 +226,23 @@ static bool
 authorized(struct vakt_app *app, const struct vakt_req *req,
     struct vakt_reply *rep, enum vakt_auth_role need)
 {
-	char token[VAKT_TOKEN_LEN + 8], hash[VAKT_HASH_LEN];
+	char token[VAKT_TOKEN_LEN + 8];
 	struct vakt_token t;
 	struct vakt_err err;
 	int found = 0;
 
-	if (vakt_auth_from_header(vakt_req_header(req, "Authorization"),
-		token, sizeof(token)) == 0) {
+	if (vakt_auth_from_header(vakt_req_header(req, "Authorization"), token,
+	        sizeof(token)) == 0) {
+		char hash[VAKT_HASH_LEN];
+
 		vakt_auth_hash(token, hash);
 		explicit_bzero(token, sizeof(token));
 		if (vakt_app_write(app) == -1) {
 			vakt_reply_text(rep, 503, "database unavailable");
 			return false;
 		}
-		found = vakt_store_token_check(app->store, hash,
-		    vakt_clock_now_ms(), &t, &err);
+		found = vakt_store_token_check(
+		    app->store, hash, vakt_clock_now_ms(), &t, &err);
 	}
 	if (found == -1) {
 		vakt_app_fault(app, "token check", &err);
@@ -247,7 +252,8 @@ authorized(struct vakt_app *app, const struct vakt_req *req,
 	if (found == 0) {
 		vakt_log_warnx("api: %s refused: no valid token peer=%s",
 		    req->path, req->peer);
-		rep->www_authenticate = "Basic realm=\"vakt\", charset=\"UTF-8\"";
+		rep->www_authenticate =
+		    "Basic realm=\"vakt\", charset=\"UTF-8\"";
 		vakt_reply_text(rep, 401, "a valid token is required");
 		return false;
 	}
@@ -257,8 +263,8 @@ authorized(struct vakt_app *app, const struct vakt_req *req,
 		return false;
 	}
 	if (vakt_store_audit_add(app->store, t.name, "api.use", req->path,
-		strchr(req->uri, '?') != NULL ? strchr(req->uri, '?') + 1 : "",
-		vakt_clock_now_ms(), &err) == -1)
+	        strchr(req->uri, '?') != NULL ? strchr(req->uri, '?') + 1 : "",
+	        vakt_clock_now_ms(), &err) == -1)
 		vakt_app_fault(app, "audit", &err);
 	return true;
 }
@@ -327,8 +333,8 @@ child_done(struct child *c, const char *why)
 
 		memcpy(body, c->out.p + 1, c->out.len - 1);
 		body[c->out.len - 1] = '\0';
-		vakt_reply_take(&rep, 200, content_type(c->fmt), body,
-		    c->out.len - 1);
+		vakt_reply_take(
+		    &rep, 200, content_type(c->fmt), body, c->out.len - 1);
 	} else {
 		if (why != NULL)
 			vakt_reply_text(
@@ -420,8 +426,8 @@ close_inherited(int keep)
 	struct rlimit rl;
 	int max = 4096;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < 65536)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536)
 		max = (int)rl.rlim_cur;
 	for (int fd = 3; fd < max; fd++)
 		if (fd != keep)
@@ -484,8 +490,8 @@ child_start(struct vakt_api *api, const struct vakt_report_params *p,
 	c->fd = fds[0];
 	c->fmt = fmt;
 	(void)evutil_make_socket_nonblocking(c->fd);
-	c->ev = event_new(api->base, c->fd, EV_READ | EV_PERSIST, child_read_cb,
-	    c);
+	c->ev =
+	    event_new(api->base, c->fd, EV_READ | EV_PERSIST, child_read_cb, c);
 	c->timer = evtimer_new(api->base, child_timeout_cb, c);
 	if (c->ev == NULL || c->timer == NULL || event_add(c->ev, NULL) == -1 ||
 	    event_add(c->timer, &tmo) == -1) {
@@ -517,12 +523,13 @@ report_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	if (!authorized(api->app, req, rep, VAKT_AUTH_LEADER))
 		return;
 	if (vakt_api_report_params(api->app->cfg, &api->app->tz, &req->query,
-		vakt_clock_now_ms(), &p, &fmt, &err) == -1) {
+	        vakt_clock_now_ms(), &p, &fmt, &err) == -1) {
 		vakt_reply_text(rep, 400, "%s", err.msg);
 		return;
 	}
 	if ((slot = free_slot(api)) == NULL) {
-		vakt_reply_text(rep, 503, "reports are busy; try again shortly");
+		vakt_reply_text(
+		    rep, 503, "reports are busy; try again shortly");
 		return;
 	}
 	*slot = child_start(api, &p, fmt);
@@ -549,23 +556,24 @@ audit_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 
 	if (!authorized(api->app, req, rep, VAKT_AUTH_ADMIN))
 		return;
-	if (lim != NULL && ((n = strtol(lim, &end, 10)) < 1 || n > 10000 ||
-			       *end != '\0')) {
+	if (lim != NULL &&
+	    ((n = strtol(lim, &end, 10)) < 1 || n > 10000 || *end != '\0')) {
 		vakt_reply_text(rep, 400, "limit: 1..10000");
 		return;
 	}
-	if (vakt_store_audit_list(api->app->store, (size_t)n, &v, &count,
-		&err) == -1) {
+	if (vakt_store_audit_list(
+	        api->app->store, (size_t)n, &v, &count, &err) == -1) {
 		vakt_app_fault(api->app, "audit list", &err);
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
 	arr = json_array();
 	for (size_t i = 0; i < count; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
-		    "at_ms", (json_int_t)v[i].at_ms, "actor", v[i].actor,
-		    "action", v[i].action, "subject", v[i].subject, "detail",
-		    v[i].detail));
+		json_array_append_new(arr,
+		    json_pack("{s:I, s:s, s:s, s:s, s:s}", "at_ms",
+		        (json_int_t)v[i].at_ms, "actor", v[i].actor, "action",
+		        v[i].action, "subject", v[i].subject, "detail",
+		        v[i].detail));
 	free(v);
 	body = json_dumps(arr, JSON_INDENT(2));
 	json_decref(arr);
@@ -574,8 +582,8 @@ audit_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 }
 
 struct vakt_api *
-vakt_api_new(struct vakt_http *http, struct event_base *base,
-    struct vakt_app *app)
+vakt_api_new(
+    struct vakt_http *http, struct event_base *base, struct vakt_app *app)
 {
 	struct vakt_api *api = vakt_xcalloc(1, sizeof(*api));
 

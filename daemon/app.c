@@ -26,15 +26,16 @@ vakt_app_write(struct vakt_app *app)
 }
 
 void
-vakt_app_fault(struct vakt_app *app, const char *what,
-    const struct vakt_err *err)
+vakt_app_fault(
+    struct vakt_app *app, const char *what, const struct vakt_err *err)
 {
 	app->counters.store_errors++;
 	app->is_turn_faulted = true;
 	app->n_faults++;
 	if (!app->is_faulted)
-		vakt_log_errx("store: %s failed: %s; routing by the safety plan "
-			      "until it works again",
+		vakt_log_errx(
+		    "store: %s failed: %s; routing by the safety plan "
+		    "until it works again",
 		    what, err->msg);
 	app->is_faulted = true;
 }
@@ -71,7 +72,7 @@ vakt_app_turn_end(struct vakt_app *app)
 }
 
 #define PURGE_CHUNK 500
-#define DAY_MS	    (86400LL * 1000)
+#define DAY_MS      (86400LL * 1000)
 
 bool
 vakt_app_purge_step(struct vakt_app *app, int64_t now_ms)

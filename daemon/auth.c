@@ -63,8 +63,9 @@ vakt_auth_hash(const char *token, char out[VAKT_HASH_LEN])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) != 1
-	    || len != 32) {
+	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) !=
+	        1 ||
+	    len != 32) {
 		/* Cannot happen with a working libcrypto; match nothing. */
 		memset(out, '-', VAKT_HASH_LEN - 1);
 		out[VAKT_HASH_LEN - 1] = '\0';
@@ -94,8 +95,9 @@ basic_password(const char *b64, char *out, size_t len)
 	}
 	dec[got] = '\0';
 	colon = memchr(dec, ':', (size_t)got);
-	if (colon == NULL || strlen(colon + 1) != (size_t)got -
-	    (size_t)(colon + 1 - (const char *)dec))
+	if (colon == NULL ||
+	    strlen(colon + 1) !=
+	        (size_t)got - (size_t)(colon + 1 - (const char *)dec))
 		return -1;
 	return vakt_strlcpy(out, colon + 1, len);
 }

@@ -21,8 +21,8 @@ push_field(struct parser *p)
 {
 	if (p->row.n == p->cap_fields) {
 		p->cap_fields = p->cap_fields == 0 ? 8 : p->cap_fields * 2;
-		p->row.fields = vakt_xreallocarray(p->row.fields, p->cap_fields,
-		    sizeof(*p->row.fields));
+		p->row.fields = vakt_xreallocarray(
+		    p->row.fields, p->cap_fields, sizeof(*p->row.fields));
 	}
 	p->row.fields[p->row.n++] = vakt_buf_take(&p->field, NULL);
 }
@@ -94,15 +94,20 @@ vakt_csv_parse(const char *text, size_t len, struct vakt_csv_row **rows,
 			if (p.i < p.len && p.s[p.i] == '"') {
 				p.i++;
 				if (quoted(&p) == -1) {
-					vakt_err_data(err, "line %d: unterminated "
-					    "quoted field", start);
+					vakt_err_data(err,
+					    "line %d: unterminated "
+					    "quoted field",
+					    start);
 					goto bad;
 				}
 			}
-			while (p.i < p.len && strchr(",\r\n", p.s[p.i]) == NULL) {
+			while (
+			    p.i < p.len && strchr(",\r\n", p.s[p.i]) == NULL) {
 				if (p.s[p.i] == '"') {
-					vakt_err_data(err, "line %d: quote inside "
-					    "an unquoted field", p.line);
+					vakt_err_data(err,
+					    "line %d: quote inside "
+					    "an unquoted field",
+					    p.line);
 					goto bad;
 				}
 				vakt_buf_add(&p.field, &p.s[p.i++], 1);

@@ -75,8 +75,9 @@ septets(uint32_t cp)
 	for (size_t i = 0; i < sizeof(gsm_basic) / sizeof(gsm_basic[0]); i++)
 		if (gsm_basic[i] == cp)
 			return 1;
-	if (cp == 0x20ac || cp == '\f' || (cp < 0x80 && cp != 0 &&
-	    memchr(gsm_ext, (int)cp, sizeof(gsm_ext) - 1) != NULL))
+	if (cp == 0x20ac || cp == '\f' ||
+	    (cp < 0x80 && cp != 0 &&
+	        memchr(gsm_ext, (int)cp, sizeof(gsm_ext) - 1) != NULL))
 		return 2;
 	return 0;
 }

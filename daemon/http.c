@@ -26,9 +26,15 @@
 
 #include "vakt/log.h"
 
-#define ROUTES_MAX	 32
-#define CODES_PER_ROUTE	 8
+#define ROUTES_MAX       32
+#define CODES_PER_ROUTE  8
 #define DRAIN_DEADLINE_S 5
+
+/* Requests answered with one status code. */
+struct route_code {
+	int code;
+	uint64_t n;
+};
 
 struct route {
 	struct vakt_http *http;
@@ -37,11 +43,8 @@ struct route {
 	bool is_form;
 	vakt_http_handler_fn *fn;
 	void *arg;
-	/* Requests answered, by status code, for /metrics. */
-	struct {
-		int code;
-		uint64_t n;
-	} codes[CODES_PER_ROUTE];
+
+	struct route_code codes[CODES_PER_ROUTE]; /* for /metrics */
 };
 
 /* A reply waiting for the end of the turn. */
@@ -252,8 +255,8 @@ vakt_reply_note(struct vakt_reply *rep, const char *fmt, ...)
 		return;
 	rep->note[used] = ' ';
 	va_start(ap, fmt);
-	(void)vsnprintf(rep->note + used + 1, sizeof(rep->note) - used - 1, fmt,
-	    ap);
+	(void)vsnprintf(
+	    rep->note + used + 1, sizeof(rep->note) - used - 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -275,7 +278,8 @@ conn_slot(const struct vakt_http *http, const struct evhttp_connection *c)
 static bool
 conn_known(const struct vakt_http *http, const struct evhttp_connection *c)
 {
-	for (size_t i = conn_slot(http, c);; i = (i + 1) & (http->cap_conns - 1)) {
+	for (size_t i = conn_slot(http, c);;
+	     i = (i + 1) & (http->cap_conns - 1)) {
 		if (http->conns[i] == NULL)
 			return false;
 		if (http->conns[i] == c)
@@ -405,10 +409,11 @@ send_one(struct vakt_http *http, struct pending *p)
 		h = evhttp_request_get_output_headers(p->req);
 		out = evhttp_request_get_output_buffer(p->req);
 		if (p->rep.content_type != NULL)
-			evhttp_add_header(h, "Content-Type", p->rep.content_type);
+			evhttp_add_header(
+			    h, "Content-Type", p->rep.content_type);
 		if (p->rep.www_authenticate != NULL)
-			evhttp_add_header(h, "WWW-Authenticate",
-			    p->rep.www_authenticate);
+			evhttp_add_header(
+			    h, "WWW-Authenticate", p->rep.www_authenticate);
 		if (p->rep.status == 503 || http->is_draining)
 			evhttp_add_header(h, "Connection", "close");
 		evhttp_add_header(h, "Cache-Control", "no-store");
@@ -446,9 +451,10 @@ static void
 enqueue(struct vakt_http *http, struct pending *p)
 {
 	if (http->n_queue == http->cap_queue) {
-		http->cap_queue = http->cap_queue == 0 ? 64 : http->cap_queue * 2;
-		http->queue = vakt_xreallocarray(http->queue, http->cap_queue,
-		    sizeof(*http->queue));
+		http->cap_queue =
+		    http->cap_queue == 0 ? 64 : http->cap_queue * 2;
+		http->queue = vakt_xreallocarray(
+		    http->queue, http->cap_queue, sizeof(*http->queue));
 	}
 	http->queue[http->n_queue++] = *p;
 	if (http->n_queue == 1)
@@ -500,8 +506,7 @@ copy_headers(struct evhttp_request *req, struct vakt_kvs *kvs)
 
 	// cppcheck-suppress unknownMacro
 	TAILQ_FOREACH(kv, h, next)
-		kvs_push(kvs, &cap, vakt_xstrdup(kv->key),
-		    vakt_xstrdup(kv->value));
+	kvs_push(kvs, &cap, vakt_xstrdup(kv->key), vakt_xstrdup(kv->value));
 }
 
 static void
@@ -548,8 +553,8 @@ admit(const struct route *r, struct vakt_req *view, struct vakt_reply *rep)
 	if (!r->is_form)
 		return 0;
 	if (!is_form_type(vakt_req_header(view, "Content-Type"))) {
-		vakt_reply_text(rep, 415,
-		    "expected application/x-www-form-urlencoded");
+		vakt_reply_text(
+		    rep, 415, "expected application/x-www-form-urlencoded");
 		return -1;
 	}
 	if (strlen(view->body) != view->body_len ||
@@ -590,25 +595,30 @@ peer_of(struct evhttp_request *req, char *out, size_t len)
 	(void)vakt_strlcpy(out, addr != NULL ? addr : "?", len);
 }
 
+/* The methods an Allow header can name. */
+struct allowed {
+	unsigned bit;
+	const char *name;
+};
+
+static const struct allowed method_names[] = {
+    {VAKT_GET, "GET"}, {VAKT_HEAD, "HEAD"}, {VAKT_POST, "POST"}};
+
 /* The Allow header of a 405: exactly the route's methods (RFC 9110). */
 static const char *
 allow_of(unsigned methods, char *out, size_t len)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {{VAKT_GET, "GET"}, {VAKT_HEAD, "HEAD"}, {VAKT_POST, "POST"}};
-
 	size_t used = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]);
+	     i++) {
 		int n;
 
-		if ((methods & names[i].bit) == 0)
+		if ((methods & method_names[i].bit) == 0)
 			continue;
 		n = snprintf(out + used, len - used, "%s%s",
-		    used > 0 ? ", " : "", names[i].name);
+		    used > 0 ? ", " : "", method_names[i].name);
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
@@ -708,9 +718,10 @@ vakt_http_finish(struct vakt_http_later *l, struct vakt_reply *rep)
 	if (note[0] != '\0') {
 		char merged[sizeof(note) * 2];
 
-		(void)snprintf(merged, sizeof(merged), "%s%s", note,
-		    l->p.rep.note);
-		(void)vakt_strlcpy(l->p.rep.note, merged, sizeof(l->p.rep.note));
+		(void)snprintf(
+		    merged, sizeof(merged), "%s%s", note, l->p.rep.note);
+		(void)vakt_strlcpy(
+		    l->p.rep.note, merged, sizeof(l->p.rep.note));
 	}
 	enqueue(http, &l->p);
 	free(l);
@@ -740,29 +751,34 @@ metrics_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	char *body;
 
 	(void)req;
-	vakt_buf_puts(&b, "# HELP vakt_uptime_seconds Seconds since start.\n"
+	vakt_buf_puts(&b,
+	    "# HELP vakt_uptime_seconds Seconds since start.\n"
 	    "# TYPE vakt_uptime_seconds gauge\n");
 	vakt_buf_printf(&b, "vakt_uptime_seconds %lld\n",
 	    (long long)((vakt_clock_now_ms() - http->start_ms) / 1000));
-	vakt_buf_puts(&b, "# HELP vakt_http_requests_total Requests answered, "
+	vakt_buf_puts(&b,
+	    "# HELP vakt_http_requests_total Requests answered, "
 	    "by path and status.\n# TYPE vakt_http_requests_total counter\n");
 	for (size_t i = 0; i <= http->n_routes; i++) {
 		const struct route *r =
 		    i < http->n_routes ? &http->routes[i] : &http->other;
 
 		for (size_t k = 0; k < CODES_PER_ROUTE && r->codes[k].code; k++)
-			vakt_buf_printf(&b, "vakt_http_requests_total{path=\"%s\""
-			    ",code=\"%d\"} %llu\n", r->path, r->codes[k].code,
+			vakt_buf_printf(&b,
+			    "vakt_http_requests_total{path=\"%s\""
+			    ",code=\"%d\"} %llu\n",
+			    r->path, r->codes[k].code,
 			    (unsigned long long)r->codes[k].n);
 	}
-	vakt_buf_printf(&b, "# HELP vakt_http_connections Open connections.\n"
+	vakt_buf_printf(&b,
+	    "# HELP vakt_http_connections Open connections.\n"
 	    "# TYPE vakt_http_connections gauge\nvakt_http_connections %zu\n",
 	    http->n_conns);
 	if (http->metrics != NULL)
 		http->metrics(http->hook_arg, &b);
 	body = vakt_buf_take(&b, &len);
-	vakt_reply_take(rep, 200, "text/plain; version=0.0.4; charset=utf-8",
-	    body, len);
+	vakt_reply_take(
+	    rep, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
 
 struct vakt_http *
@@ -782,15 +798,16 @@ vakt_http_new(struct event_base *base, const struct vakt_http_limits *lim,
 		vakt_http_free(http);
 		return NULL;
 	}
-	evhttp_set_allowed_methods(http->evh, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(http->evh,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	        EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http->evh, request_cb, http);
 	evhttp_set_default_content_type(http->evh, "text/plain; charset=utf-8");
 	conns_alloc(http, lim->max_connections);
 	vakt_http_set_limits(http, lim);
-	vakt_http_route(http, "/healthz", VAKT_GET | VAKT_HEAD, false,
-	    healthz_cb, http);
+	vakt_http_route(
+	    http, "/healthz", VAKT_GET | VAKT_HEAD, false, healthz_cb, http);
 	vakt_http_route(http, "/metrics", VAKT_GET, false, metrics_cb, http);
 	return http;
 }
@@ -872,23 +889,23 @@ vakt_http_set_hooks(struct vakt_http *http, vakt_http_health_fn *health,
 }
 
 int
-vakt_http_listen(struct vakt_http *http, const char *addr, int port,
-    int *bound, struct vakt_err *err)
+vakt_http_listen(struct vakt_http *http, const char *addr, int port, int *bound,
+    struct vakt_err *err)
 {
 	struct evconnlistener *l;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	http->sock = evhttp_bind_socket_with_handle(http->evh, addr,
-	    (uint16_t)port);
+	http->sock =
+	    evhttp_bind_socket_with_handle(http->evh, addr, (uint16_t)port);
 	if (http->sock == NULL) {
-		vakt_err_set(err, "http: cannot listen on %s port %d", addr,
-		    port);
+		vakt_err_set(
+		    err, "http: cannot listen on %s port %d", addr, port);
 		return -1;
 	}
 	l = evhttp_bound_socket_get_listener(http->sock);
-	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss,
-	    &len) == -1) {
+	if (getsockname(
+	        evconnlistener_get_fd(l), (struct sockaddr *)&ss, &len) == -1) {
 		vakt_err_set(err, "http: getsockname failed");
 		return -1;
 	}
@@ -930,7 +947,8 @@ vakt_http_drain(struct vakt_http *http, void (*done)(void *arg), void *arg)
 	http->is_draining = true;
 	http->drained = done;
 	http->drained_arg = arg;
-	http->drain_deadline_ms = vakt_clock_mono_ms() + DRAIN_DEADLINE_S * 1000;
+	http->drain_deadline_ms =
+	    vakt_clock_mono_ms() + DRAIN_DEADLINE_S * 1000;
 	http->drain_ev = event_new(http->base, -1, 0, drain_cb, http);
 	if (http->drain_ev == NULL) {
 		http->drain_reported = true;

@@ -65,16 +65,16 @@ emit(int prio, int errnum, const char *fmt, va_list ap)
 	(void)!write(STDERR_FILENO, line, len);
 }
 
-#define LOG_FN(fn, prio, with_errno)                                          \
-	void fn(const char *fmt, ...)                                         \
-	{                                                                     \
-		int saved = errno;                                            \
-		va_list ap;                                                   \
-                                                                              \
-		va_start(ap, fmt);                                            \
-		emit(prio, with_errno ? saved : 0, fmt, ap);                  \
-		va_end(ap);                                                   \
-		errno = saved;                                                \
+#define LOG_FN(fn, prio, with_errno)                                           \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		int saved = errno;                                             \
+		va_list ap;                                                    \
+                                                                               \
+		va_start(ap, fmt);                                             \
+		emit(prio, with_errno ? saved : 0, fmt, ap);                   \
+		va_end(ap);                                                    \
+		errno = saved;                                                 \
 	}
 
 LOG_FN(vakt_log_err, 3, 1)

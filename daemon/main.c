@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
@@ -44,12 +43,13 @@ struct vaktd {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: vaktd [-v] [-c FILE]\n"
-		   "       vaktd --check-config [-c FILE]\n"
-		   "  -c, --config FILE   configuration (default %s)\n"
-		   "      --check-config  validate the configuration and exit\n"
-		   "  -v, --verbose       log debug lines\n"
-		   "  -V, --version       print the version and exit\n",
+	fprintf(f,
+	    "usage: vaktd [-v] [-c FILE]\n"
+	    "       vaktd --check-config [-c FILE]\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "      --check-config  validate the configuration and exit\n"
+	    "  -v, --verbose       log debug lines\n"
+	    "  -V, --version       print the version and exit\n",
 	    DEFAULT_CONFIG);
 }
 
@@ -66,10 +66,10 @@ static struct vakt_http_limits
 limits_of(const struct vakt_config *cfg)
 {
 	struct vakt_http_limits lim = {
-		.max_body = cfg->http.max_body,
-		.max_headers = cfg->http.max_headers,
-		.timeout_s = cfg->http.timeout_s,
-		.max_connections = cfg->http.max_connections,
+	    .max_body = cfg->http.max_body,
+	    .max_headers = cfg->http.max_headers,
+	    .timeout_s = cfg->http.timeout_s,
+	    .max_connections = cfg->http.max_connections,
 	};
 
 	return lim;
@@ -100,7 +100,8 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	vakt_buf_printf(out,
 	    "# HELP vakt_build_info Version of this vaktd.\n"
 	    "# TYPE vakt_build_info gauge\n"
-	    "vakt_build_info{version=\"%s\"} 1\n", VAKT_VERSION);
+	    "vakt_build_info{version=\"%s\"} 1\n",
+	    VAKT_VERSION);
 	vakt_buf_printf(out,
 	    "# HELP vakt_calls_total Calls by what became of them.\n"
 	    "# TYPE vakt_calls_total counter\n"
@@ -154,7 +155,7 @@ reload(struct vaktd *d)
 		for (size_t i = 0; i < errs.n; i++)
 			vakt_log_errx("config: %s", errs.v[i]);
 		vakt_log_errx("config: reload refused, keeping the running "
-			      "configuration");
+		              "configuration");
 		d->app.counters.reload_failures++;
 		vakt_strlist_free(&errs);
 		(void)sd_notify(0, "READY=1");
@@ -171,10 +172,10 @@ reload(struct vaktd *d)
 	vakt_http_set_limits(d->http, &lim);
 	d->app.counters.reloads++;
 	if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
-	    neu->path, "", vakt_clock_now_ms(), &err) == -1)
+	        neu->path, "", vakt_clock_now_ms(), &err) == -1)
 		vakt_log_warnx("store: %s", err.msg);
-	vakt_log_info("config: reloaded %s services=%zu", neu->path,
-	    neu->n_services);
+	vakt_log_info(
+	    "config: reloaded %s services=%zu", neu->path, neu->n_services);
 	(void)sd_notify(0, "READY=1");
 }
 
@@ -248,8 +249,8 @@ setup_events(struct vaktd *d)
 		struct timeval tv = {(time_t)(usec / 2000000),
 		    (suseconds_t)(usec / 2 % 1000000)};
 
-		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, watchdog_cb,
-		    d);
+		d->ev_watchdog =
+		    event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
 		if (d->ev_watchdog == NULL ||
 		    event_add(d->ev_watchdog, &tv) == -1)
 			return -1;
@@ -264,8 +265,8 @@ start(struct vaktd *d)
 	struct vakt_err err;
 	int port;
 
-	d->app.store = vakt_store_open(d->cfg->database,
-	    d->cfg->http.busy_timeout_ms, &err);
+	d->app.store = vakt_store_open(
+	    d->cfg->database, d->cfg->http.busy_timeout_ms, &err);
 	if (d->app.store == NULL) {
 		vakt_log_errx("store: %s", err.msg);
 		return EX_IOERR;
@@ -290,12 +291,12 @@ start(struct vaktd *d)
 	vakt_sms_routes(d->http, &d->app);
 	d->api = vakt_api_new(d->http, d->base, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
-	    &port, &err) == -1) {
+	        &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);
 		return EX_UNAVAILABLE;
 	}
 	vakt_log_info("vaktd: listening addr=%s port=%d database=%s "
-		      "services=%zu version=%s",
+	              "services=%zu version=%s",
 	    d->cfg->http.listen, port, d->cfg->database, d->cfg->n_services,
 	    VAKT_VERSION);
 	return 0;
@@ -394,7 +395,7 @@ main(int argc, char **argv)
 	vakt_calendar_tz_system(&d.app.tz);
 	d.app.cfg = d.cfg;
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (vakt_outbox_library_init() == -1)
 		vakt_fatalx("vaktd: libcurl would not initialise");
 	if ((rc = start(&d)) == 0) {
 		(void)sd_notify(0, "READY=1");
@@ -402,6 +403,6 @@ main(int argc, char **argv)
 			rc = EX_SOFTWARE;
 	}
 	stop(&d);
-	curl_global_cleanup();
+	vakt_outbox_library_cleanup();
 	return rc;
 }

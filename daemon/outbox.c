@@ -26,10 +26,10 @@
 #include "vakt/store.h"
 #include "vakt/twilio.h"
 
-#define JOBS_MAX	    64
-#define SCAN_IDLE_MS	    60000 /* look again at least this often */
-#define CONNECT_TIMEOUT_MS  10000
-#define RESPONSE_MAX	    65536
+#define JOBS_MAX           64
+#define SCAN_IDLE_MS       60000 /* look again at least this often */
+#define CONNECT_TIMEOUT_MS 10000
+#define RESPONSE_MAX       65536
 
 struct job {
 	struct vakt_outbox *ob;
@@ -84,8 +84,8 @@ job_remove(struct vakt_outbox *ob, struct job *j)
 static void
 response_sid(const struct job *j, char *out, size_t len)
 {
-	json_t *root = json_loadb(j->resp.p != NULL ? j->resp.p : "",
-	    j->resp.len, 0, NULL);
+	json_t *root = json_loadb(
+	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
 	const char *sid = json_string_value(json_object_get(root, "sid"));
 
 	(void)vakt_strlcpy(out, sid != NULL ? sid : "", len);
@@ -96,8 +96,8 @@ response_sid(const struct job *j, char *out, size_t len)
 static void
 response_error(const struct job *j, long status, char *out, size_t len)
 {
-	json_t *root = json_loadb(j->resp.p != NULL ? j->resp.p : "",
-	    j->resp.len, 0, NULL);
+	json_t *root = json_loadb(
+	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
 	json_int_t code = json_integer_value(json_object_get(root, "code"));
 
@@ -119,8 +119,9 @@ backoff_ms(const struct vakt_config *cfg, int attempts, long retry_after_s)
 	d = d * (800 + (int64_t)arc4random_uniform(401)) / 1000;
 	/* Honour Retry-After, but never wait longer than retry_max. */
 	if (retry_after_s * 1000 > d)
-		d = retry_after_s * 1000 < cfg->outbox.retry_max_ms ?
-		    retry_after_s * 1000 : cfg->outbox.retry_max_ms;
+		d = retry_after_s * 1000 < cfg->outbox.retry_max_ms
+		    ? retry_after_s * 1000
+		    : cfg->outbox.retry_max_ms;
 	return d;
 }
 
@@ -146,7 +147,7 @@ record_sent(struct vakt_outbox *ob, struct job *j, int64_t now)
 
 	response_sid(j, sid, sizeof(sid));
 	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
-		cfg->retention.keep_message_bodies, &err) == -1) {
+	        cfg->retention.keep_message_bodies, &err) == -1) {
 		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
 		    (long long)j->row.id, err.msg);
 		return;
@@ -171,28 +172,30 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
 		is_permanent = true;
 	if (is_permanent) {
-		rc = vakt_store_outbox_failed(ob->app->store, j->row.id, why,
-		    now, &err);
+		rc = vakt_store_outbox_failed(
+		    ob->app->store, j->row.id, why, now, &err);
 		ob->n_failed++;
 		/* The store wipes a failed row's body whatever retention. */
 		if (rc == 0)
 			wipe_soon(ob);
-		vakt_log_errx("outbox: row %lld failed for good after %d tries: "
-			      "%s",
+		vakt_log_errx(
+		    "outbox: row %lld failed for good after %d tries: "
+		    "%s",
 		    (long long)j->row.id, tries, why);
 	} else {
 		int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
 
-		rc = vakt_store_outbox_retry(ob->app->store, j->row.id,
-		    now + wait, why, &err);
+		rc = vakt_store_outbox_retry(
+		    ob->app->store, j->row.id, now + wait, why, &err);
 		ob->n_retried++;
-		vakt_log_warnx("outbox: row %lld try %d failed: %s; next try in "
-			       "%lld ms",
+		vakt_log_warnx(
+		    "outbox: row %lld try %d failed: %s; next try in "
+		    "%lld ms",
 		    (long long)j->row.id, tries, why, (long long)wait);
 	}
 	if (rc == -1)
-		vakt_log_errx("outbox: row %lld: %s", (long long)j->row.id,
-		    err.msg);
+		vakt_log_errx(
+		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
 }
 
 /* One transfer ended: sort it into sent, retry or failed. */
@@ -330,10 +333,10 @@ form_of(CURL *easy, const struct vakt_config *cfg,
     const struct vakt_outbox_row *row)
 {
 	const char *names[] = {"To", "From", "Body", "StatusCallback"};
-	char *status_url = vakt_xasprintf("%s/twilio/sms/status",
-	    cfg->http.public_url);
-	const char *values[] = {row->to, row->from,
-	    row->body != NULL ? row->body : "", status_url};
+	char *status_url =
+	    vakt_xasprintf("%s/twilio/sms/status", cfg->http.public_url);
+	const char *values[] = {
+	    row->to, row->from, row->body != NULL ? row->body : "", status_url};
 	struct vakt_buf b = {0};
 
 	for (size_t i = 0; i < 4; i++) {
@@ -364,9 +367,10 @@ job_setup(struct job *j, const struct vakt_config *cfg)
 	    curl_easy_setopt(e, CURLOPT_PASSWORD, cfg->twilio.auth_token) ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-		(long)CONNECT_TIMEOUT_MS) ||
-	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->outbox.timeout_ms) ||
+	    curl_easy_setopt(
+	        e, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS) ||
+	    curl_easy_setopt(
+	        e, CURLOPT_TIMEOUT_MS, (long)cfg->outbox.timeout_ms) ||
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "vakt") ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, j) ||
@@ -384,21 +388,20 @@ job_setup(struct job *j, const struct vakt_config *cfg)
  * a missed-call alert days late helps nobody and misleads.
  */
 static bool
-too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row,
-    int64_t now)
+too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 {
 	struct vakt_err err;
 
 	if (now - row->created_ms < ob->app->cfg->outbox.give_up_ms)
 		return false;
 	if (vakt_store_outbox_failed(ob->app->store, row->id,
-		"given up: older than outbox.give_up before it could be sent",
-		now, &err) == -1)
-		vakt_log_errx("outbox: row %lld: %s", (long long)row->id,
-		    err.msg);
+	        "given up: older than outbox.give_up before it could be sent",
+	        now, &err) == -1)
+		vakt_log_errx(
+		    "outbox: row %lld: %s", (long long)row->id, err.msg);
 	ob->n_failed++;
 	vakt_log_errx("outbox: row %lld given up unsent: older than "
-		      "outbox.give_up",
+	              "outbox.give_up",
 	    (long long)row->id);
 	wipe_soon(ob);
 	return true;
@@ -461,10 +464,12 @@ scan(struct vakt_outbox *ob)
 
 	for (size_t i = 0; i < ob->n_jobs; i++)
 		busy[i] = ob->jobs[i]->row.id;
-	slots = (size_t)cfg->outbox.max_in_flight > ob->n_jobs ?
-	    (size_t)cfg->outbox.max_in_flight - ob->n_jobs : 0;
-	if (slots > 0 && vakt_store_outbox_due(ob->app->store, now, busy,
-			     ob->n_jobs, slots, &rows, &n, &err) == -1)
+	slots = (size_t)cfg->outbox.max_in_flight > ob->n_jobs
+	    ? (size_t)cfg->outbox.max_in_flight - ob->n_jobs
+	    : 0;
+	if (slots > 0 &&
+	    vakt_store_outbox_due(ob->app->store, now, busy, ob->n_jobs, slots,
+	        &rows, &n, &err) == -1)
 		vakt_log_warnx("outbox: %s", err.msg);
 	for (size_t i = 0; i < n; i++)
 		job_start(ob, &rows[i]);
@@ -506,9 +511,21 @@ ckpt_cb(evutil_socket_t fd, short kind, void *arg)
 		vakt_log_warnx("outbox: checkpoint: %s", err.msg);
 }
 
+int
+vakt_outbox_library_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+vakt_outbox_library_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct vakt_outbox *
-vakt_outbox_new(struct event_base *base, struct vakt_app *app,
-    struct vakt_err *err)
+vakt_outbox_new(
+    struct event_base *base, struct vakt_app *app, struct vakt_err *err)
 {
 	struct vakt_outbox *ob = vakt_xcalloc(1, sizeof(*ob));
 
@@ -522,7 +539,8 @@ vakt_outbox_new(struct event_base *base, struct vakt_app *app,
 	    ob->scan_timer == NULL || ob->ckpt_timer == NULL ||
 	    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) ||
 	    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETDATA, ob) ||
-	    curl_multi_setopt(ob->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb) ||
+	    curl_multi_setopt(
+	        ob->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb) ||
 	    curl_multi_setopt(ob->multi, CURLMOPT_TIMERDATA, ob)) {
 		vakt_err_set(err, "outbox: cannot set up libcurl");
 		vakt_outbox_free(ob);
@@ -564,8 +582,8 @@ vakt_outbox_metrics(struct vakt_outbox *ob, struct vakt_buf *out)
 	struct vakt_err err;
 	size_t pending = 0, failed = 0;
 
-	if (vakt_store_outbox_counts(ob->app->store, &pending, &failed,
-		&err) == -1)
+	if (vakt_store_outbox_counts(ob->app->store, &pending, &failed, &err) ==
+	    -1)
 		vakt_log_warnx("outbox: %s", err.msg);
 	vakt_buf_printf(out,
 	    "# HELP vakt_outbox_sent_total SMS accepted by the provider.\n"

@@ -28,13 +28,14 @@
 #include "vakt/twilio.h"
 #include "vakt/webhook.h"
 
-#define HOW_TO "Skriv #KODE foran meldingen for å svare en bestemt " \
-	       "ungdom, f.eks. #U-0142 Hei!"
+#define HOW_TO                                                                 \
+	"Skriv #KODE foran meldingen for å svare en bestemt "                 \
+	"ungdom, f.eks. #U-0142 Hei!"
 
 /* "U-0142 Ola", or "ukjent +4791234567": staff need the number. */
 static void
-sender_tag(const struct vakt_caller *who, const char *from, char *out,
-    size_t len)
+sender_tag(
+    const struct vakt_caller *who, const char *from, char *out, size_t len)
 {
 	if (who->is_known && who->youth.name[0] != '\0')
 		snprintf(out, len, "%s %s", who->youth.id, who->youth.name);
@@ -81,11 +82,14 @@ queue_parts(struct vakt_app *app, const struct vakt_service *svc,
 
 	for (size_t i = 0; i < parts->n; i++) {
 		struct vakt_outbox_msg o = {.contact = contact,
-		    .service = svc->id, .purpose = purpose, .to = to,
-		    .from = svc->number, .body = parts->v[i]};
+		    .service = svc->id,
+		    .purpose = purpose,
+		    .to = to,
+		    .from = svc->number,
+		    .body = parts->v[i]};
 
 		if (vakt_store_outbox_add(app->store, &o, vakt_clock_now_ms(),
-			NULL, &err) == -1) {
+		        NULL, &err) == -1) {
 			vakt_app_fault(app, "outbox add", &err);
 			return -1;
 		}
@@ -111,13 +115,13 @@ forward_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 	app->counters.failsafe_plans++;
 	sender_tag(&none, m->from, tag, sizeof(tag));
 	forward_parts(m, tag, &parts);
-	body = vakt_twilio_render_messages(svc->beredskap, svc->number, parts.v,
-	    parts.n, &len);
+	body = vakt_twilio_render_messages(
+	    svc->beredskap, svc->number, parts.v, parts.n, &len);
 	vakt_strlist_free(&parts);
 	vakt_webhook_xml(rep, body, len);
 	vakt_reply_note(rep, "failsafe to=beredskap");
 	vakt_log_errx("sms: database unavailable; message forwarded to "
-		      "beredskap by TwiML and not logged");
+	              "beredskap by TwiML and not logged");
 }
 
 /* A youth's (or unknown number's) message: log, forward, set thread. */
@@ -126,8 +130,10 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
     const struct vakt_service *svc, bool is_known_svc,
     const struct vakt_twilio_sms *m, int64_t now)
 {
-	struct vakt_sms_meta meta = {.sid = m->message_sid, .from = m->from,
-	    .to = m->to, .body_len = vakt_utf8_chars(m->body),
+	struct vakt_sms_meta meta = {.sid = m->message_sid,
+	    .from = m->from,
+	    .to = m->to,
+	    .body_len = vakt_utf8_chars(m->body),
 	    .segments = m->segments};
 	char tag[VAKT_ID_LEN + VAKT_NAME_LEN + 16], masked[VAKT_E164_LEN];
 	struct vakt_strlist parts = {0};
@@ -144,8 +150,8 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 		forward_failsafe(app, rep, svc, m);
 		return;
 	}
-	if (vakt_store_sms_add(app->store, &meta, &plan, &who, &id, &is_dup,
-		&err) == -1) {
+	if (vakt_store_sms_add(
+	        app->store, &meta, &plan, &who, &id, &is_dup, &err) == -1) {
 		vakt_app_fault(app, "sms add", &err);
 		forward_failsafe(app, rep, svc, m);
 		return;
@@ -159,11 +165,12 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	sender_tag(&who, m->from, tag, sizeof(tag));
 	forward_parts(m, tag, &parts);
 	/* A reply can only go back to a real number (not "Twilio"). */
-	if (queue_parts(app, svc, id, VAKT_PURPOSE_FORWARD, to->number,
-		&parts) == -1 ||
+	if (queue_parts(
+	        app, svc, id, VAKT_PURPOSE_FORWARD, to->number, &parts) == -1 ||
 	    (vakt_e164_valid(m->from) &&
-		vakt_store_thread_set(app->store, svc->id, to->number,
-		    who.is_known ? who.youth.id : "", m->from, now, &err) == -1)) {
+	        vakt_store_thread_set(app->store, svc->id, to->number,
+	            who.is_known ? who.youth.id : "", m->from, now,
+	            &err) == -1)) {
 		/* The batch is lost with this: forward by TwiML instead. */
 		if (!app->is_turn_faulted)
 			vakt_app_fault(app, "thread set", &err);
@@ -178,8 +185,8 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 
 /* The staff member's id: coordinator id, "beredskap" or "fallback". */
 static int
-staff_of(struct vakt_app *app, const struct vakt_service *svc,
-    const char *from, char id[VAKT_ID_LEN])
+staff_of(struct vakt_app *app, const struct vakt_service *svc, const char *from,
+    char id[VAKT_ID_LEN])
 {
 	struct vakt_err err;
 	int found;
@@ -192,8 +199,8 @@ staff_of(struct vakt_app *app, const struct vakt_service *svc,
 		(void)vakt_strlcpy(id, "fallback", VAKT_ID_LEN);
 		return 1;
 	}
-	found = vakt_store_coordinator_by_phone(app->store, svc->id, from, id,
-	    &err);
+	found = vakt_store_coordinator_by_phone(
+	    app->store, svc->id, from, id, &err);
 	if (found == -1)
 		vakt_app_fault(app, "staff lookup", &err);
 	return found;
@@ -205,8 +212,8 @@ struct target {
 	char name[VAKT_NAME_LEN];
 	char number[VAKT_E164_LEN];
 	const char *text; /* what to relay (after any "#CODE ") */
-	char *notice;	  /* to the staff member instead, or NULL */
-	bool is_switch;	  /* "#CODE" alone: only change the thread */
+	char *notice;     /* to the staff member instead, or NULL */
+	bool is_switch;   /* "#CODE" alone: only change the thread */
 };
 
 /* "#CODE rest": split off the code; false if the text has none. */
@@ -217,8 +224,9 @@ split_code(const char *body, char *code, size_t len, const char **rest)
 
 	if (body[0] != '#')
 		return false;
-	n = strspn(body + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			     "0123456789._-");
+	n = strspn(body + 1,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-");
 	if (n == 0 || n >= len)
 		return false;
 	memcpy(code, body + 1, n);
@@ -227,8 +235,8 @@ split_code(const char *body, char *code, size_t len, const char **rest)
 	/* "#U-0142: Hei" and "#U-0142, Hei" are how people write it. */
 	if (**rest == ':' || **rest == ',')
 		(*rest)++;
-	while (**rest == ' ' || **rest == '\n' || **rest == '\r' ||
-	    **rest == '\t')
+	while (
+	    **rest == ' ' || **rest == '\n' || **rest == '\r' || **rest == '\t')
 		(*rest)++;
 	return true;
 }
@@ -239,7 +247,8 @@ target_youth(struct vakt_app *app, const struct vakt_service *svc,
 {
 	struct vakt_youth y;
 	struct vakt_err err;
-	int found = vakt_store_youth_by_code(app->store, svc->id, code, &y, &err);
+	int found =
+	    vakt_store_youth_by_code(app->store, svc->id, code, &y, &err);
 
 	if (found == -1) {
 		vakt_app_fault(app, "youth by code", &err);
@@ -260,7 +269,8 @@ target_thread(struct vakt_app *app, const struct vakt_service *svc,
 {
 	struct vakt_thread th;
 	struct vakt_err err;
-	int found = vakt_store_thread_get(app->store, svc->id, staff, &th, &err);
+	int found =
+	    vakt_store_thread_get(app->store, svc->id, staff, &th, &err);
 
 	if (found == -1) {
 		vakt_app_fault(app, "thread get", &err);
@@ -268,7 +278,7 @@ target_thread(struct vakt_app *app, const struct vakt_service *svc,
 	}
 	if (found == 0) {
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: du "
-					   "har ingen samtale å svare på. %s",
+		                           "har ingen samtale å svare på. %s",
 		    HOW_TO);
 		return 0;
 	}
@@ -279,7 +289,7 @@ target_thread(struct vakt_app *app, const struct vakt_service *svc,
 	found = target_youth(app, svc, th.youth, t);
 	if (found == 0)
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: %s "
-					   "finnes ikke lenger. %s",
+		                           "finnes ikke lenger. %s",
 		    th.youth, HOW_TO);
 	return found == -1 ? -1 : 0;
 }
@@ -295,7 +305,7 @@ target_code(struct vakt_app *app, const struct vakt_service *svc,
 		return -1;
 	if (found == 0) {
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: fant "
-					   "ingen ungdom med koden #%s. %s",
+		                           "ingen ungdom med koden #%s. %s",
 		    code, HOW_TO);
 	} else if (t->text[0] == '\0') {
 		t->is_switch = true;
@@ -326,8 +336,8 @@ place(struct vakt_app *app, const struct vakt_service *svc,
 	 */
 	if (rc == 0 && t->notice == NULL && t->text[0] == '\0')
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
-					   "var ingen tekst i det. Bilder "
-					   "sendes ikke videre.");
+		                           "var ingen tekst i det. Bilder "
+		                           "sendes ikke videre.");
 	return rc;
 }
 
@@ -337,8 +347,10 @@ relay(struct vakt_app *app, const struct vakt_service *svc,
     const struct vakt_twilio_sms *m, const char *staff_id,
     const struct target *t, int64_t now)
 {
-	struct vakt_sms_meta meta = {.sid = m->message_sid, .from = m->from,
-	    .to = m->to, .body_len = vakt_utf8_chars(t->text),
+	struct vakt_sms_meta meta = {.sid = m->message_sid,
+	    .from = m->from,
+	    .to = m->to,
+	    .body_len = vakt_utf8_chars(t->text),
 	    .segments = m->segments};
 	struct vakt_strlist parts = {0};
 	struct vakt_err err;
@@ -350,10 +362,10 @@ relay(struct vakt_app *app, const struct vakt_service *svc,
 	vakt_strlist_free(&parts);
 	if (rc == -1)
 		return -1;
-	if (vakt_store_staff_message(app->store, &meta, svc->id,
-		VAKT_DIR_REPLY, staff_id, t->youth, t->number, now, &err) == -1 ||
+	if (vakt_store_staff_message(app->store, &meta, svc->id, VAKT_DIR_REPLY,
+	        staff_id, t->youth, t->number, now, &err) == -1 ||
 	    vakt_store_thread_set(app->store, svc->id, m->from, t->youth,
-		t->number, now, &err) == -1) {
+	        t->number, now, &err) == -1) {
 		vakt_app_fault(app, "reply", &err);
 		return -1;
 	}
@@ -366,8 +378,10 @@ notice(struct vakt_app *app, const struct vakt_service *svc,
     const struct vakt_twilio_sms *m, const char *staff_id,
     const struct target *t, int64_t now)
 {
-	struct vakt_sms_meta meta = {.sid = m->message_sid, .from = m->from,
-	    .to = m->to, .body_len = vakt_utf8_chars(m->body),
+	struct vakt_sms_meta meta = {.sid = m->message_sid,
+	    .from = m->from,
+	    .to = m->to,
+	    .body_len = vakt_utf8_chars(m->body),
 	    .segments = m->segments};
 	struct vakt_strlist parts = {0};
 	struct vakt_err err;
@@ -379,11 +393,11 @@ notice(struct vakt_app *app, const struct vakt_service *svc,
 	if (rc == -1)
 		return -1;
 	if ((t->is_switch &&
-		vakt_store_thread_set(app->store, svc->id, m->from, t->youth,
-		    t->number, now, &err) == -1) ||
+	        vakt_store_thread_set(app->store, svc->id, m->from, t->youth,
+	            t->number, now, &err) == -1) ||
 	    vakt_store_staff_message(app->store, &meta, svc->id,
-		VAKT_DIR_UNPLACED, staff_id, t->youth, t->number, now,
-		&err) == -1) {
+	        VAKT_DIR_UNPLACED, staff_id, t->youth, t->number, now,
+	        &err) == -1) {
 		vakt_app_fault(app, "staff message", &err);
 		return -1;
 	}
@@ -413,11 +427,12 @@ staff_message(struct vakt_app *app, struct vakt_reply *rep,
 		rc = relay(app, svc, m, staff_id, &t, now);
 	else if (rc == 0)
 		rc = notice(app, svc, m, staff_id, &t, now);
-	vakt_reply_note(rep, "%s%s", t.notice == NULL ? "relayed to=" : "unplaced",
+	vakt_reply_note(rep, "%s%s",
+	    t.notice == NULL ? "relayed to=" : "unplaced",
 	    t.notice == NULL ? (t.youth[0] != '\0' ? t.youth : "number") : "");
 	if (rc == -1)
 		vakt_log_errx("sms: a staff message could not be handled: "
-			      "database unavailable");
+		              "database unavailable");
 	free(t.notice);
 }
 
@@ -460,8 +475,8 @@ sms_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
  * fallback, when it was beredskap's) so that someone contacts the youth.
  */
 static void
-undelivered_alert(struct vakt_app *app, const struct vakt_outbox_row *row,
-    const char *status)
+undelivered_alert(
+    struct vakt_app *app, const struct vakt_outbox_row *row, const char *status)
 {
 	const struct vakt_service *svc =
 	    vakt_webhook_service_by_id(app, row->service);
@@ -473,25 +488,27 @@ undelivered_alert(struct vakt_app *app, const struct vakt_outbox_row *row,
 
 	if (strcmp(row->to, svc->beredskap) == 0 && svc->fallback != NULL)
 		to = svc->fallback;
-	if (vakt_store_contact_who(app->store, row->contact, youth, name,
-		caller, &err) == -1) {
+	if (vakt_store_contact_who(
+	        app->store, row->contact, youth, name, caller, &err) == -1) {
 		vakt_app_fault(app, "contact who", &err);
 		return;
 	}
 	if (youth[0] != '\0')
-		vakt_buf_printf(&who, "%s%s%s", youth, name[0] ? " " : "", name);
+		vakt_buf_printf(
+		    &who, "%s%s%s", youth, name[0] ? " " : "", name);
 	else
 		vakt_buf_puts(&who, caller[0] != '\0' ? caller : "ukjent");
 	vakt_buf_puts(&b, "vakt: En melding fra ");
 	vakt_gsm_fold(who.p, &b);
-	vakt_buf_printf(&b, " til %s ble ikke levert (%s). Ta kontakt med "
-			    "avsenderen.",
+	vakt_buf_printf(&b,
+	    " til %s ble ikke levert (%s). Ta kontakt med "
+	    "avsenderen.",
 	    row->to, status);
 	vakt_strlist_add(&parts, "%s", b.p);
 	vakt_buf_free(&who);
 	vakt_buf_free(&b);
-	(void)queue_parts(app, svc, row->contact, VAKT_PURPOSE_ALERT, to,
-	    &parts);
+	(void)queue_parts(
+	    app, svc, row->contact, VAKT_PURPOSE_ALERT, to, &parts);
 	vakt_strlist_free(&parts);
 }
 
@@ -523,7 +540,7 @@ sms_status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	vakt_reply_note(rep, "row=%lld", (long long)row.id);
 	if ((strcmp(st.status, "undelivered") == 0 ||
-		strcmp(st.status, "failed") == 0) &&
+	        strcmp(st.status, "failed") == 0) &&
 	    row.purpose == VAKT_PURPOSE_FORWARD) {
 		vakt_log_warnx("sms: forward row=%lld was %s (error %s)",
 		    (long long)row.id, st.status,
@@ -536,6 +553,6 @@ void
 vakt_sms_routes(struct vakt_http *http, struct vakt_app *app)
 {
 	vakt_http_route(http, "/twilio/sms", VAKT_POST, true, sms_cb, app);
-	vakt_http_route(http, "/twilio/sms/status", VAKT_POST, true,
-	    sms_status_cb, app);
+	vakt_http_route(
+	    http, "/twilio/sms/status", VAKT_POST, true, sms_status_cb, app);
 }

@@ -306,7 +306,6 @@ static const char sql_audit_list[] =
     "SELECT id, at_ms, actor, action, subject, detail FROM audit"
     " ORDER BY id DESC LIMIT ?1";
 
-
 /*
  * The contact log.  A call's plan is kept as text, one step per
  * "role|who|number|timeout" joined by ';' (ids and E.164 numbers hold
@@ -425,15 +424,15 @@ static const char sql_outbox_by_sid[] =
  * sending < sent < a final one, and the first final status stays.  A
  * repeated or stale callback changes nothing.
  */
-#define DELIVERY_RANK(x)                                                     \
-	"CASE " x " WHEN 'queued' THEN 0 WHEN 'accepted' THEN 0"             \
-	" WHEN 'scheduled' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2"  \
-	" WHEN 'delivered' THEN 3 WHEN 'undelivered' THEN 3"                 \
+#define DELIVERY_RANK(x)                                                       \
+	"CASE " x " WHEN 'queued' THEN 0 WHEN 'accepted' THEN 0"               \
+	" WHEN 'scheduled' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2"    \
+	" WHEN 'delivered' THEN 3 WHEN 'undelivered' THEN 3"                   \
 	" WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1 END"
 static const char sql_outbox_delivery[] =
     "UPDATE outbox SET delivery = ?2, delivery_ms = ?3 WHERE id = ?1"
-    " AND (delivery IS NULL OR " DELIVERY_RANK("?2") " > "
-    DELIVERY_RANK("delivery") ")";
+    " AND (delivery IS NULL OR " DELIVERY_RANK("?2") " > " DELIVERY_RANK(
+        "delivery") ")";
 static const char sql_contact_who[] =
     "SELECT coalesce(c.youth, ''), coalesce(y.name, ''), c.caller"
     " FROM contacts c LEFT JOIN youths y ON y.id = c.youth WHERE c.id = ?1";
@@ -2383,9 +2382,10 @@ plan_decode(const char *text, struct vakt_step steps[VAKT_PLAN_MAX])
 			if (tmo != NULL && item[0] >= '0' && item[0] <= '3') {
 				*who++ = *num++ = *tmo++ = '\0';
 				st->role = (enum vakt_role)(item[0] - '0');
-				(void)vakt_strlcpy(st->who, who, sizeof(st->who));
-				(void)vakt_strlcpy(st->number, num,
-				    sizeof(st->number));
+				(void)vakt_strlcpy(
+				    st->who, who, sizeof(st->who));
+				(void)vakt_strlcpy(
+				    st->number, num, sizeof(st->number));
 				st->timeout_s = atoi(tmo);
 				n++;
 			}
@@ -2420,12 +2420,13 @@ call_bind(sqlite3_stmt *s, const char *call_sid, const char *caller,
 	return bind_text(s, 1, plan->svc->id) || bind_text(s, 2, call_sid) ||
 	    bind_text(s, 3, caller) ||
 	    bind_text(s, 4, who->is_known ? who->youth.id : NULL) ||
-	    bind_text(s, 5, who->is_known && who->coordinator.id[0] != '\0' ?
-		who->coordinator.id : NULL) ||
+	    bind_text(s, 5,
+	        who->is_known && who->coordinator.id[0] != '\0'
+	            ? who->coordinator.id
+	            : NULL) ||
 	    sqlite3_bind_int(s, 6, (int)plan->cat) ||
 	    sqlite3_bind_int(s, 7, (int)plan->why) ||
-	    bind_text(s, 8, plan_text) ||
-	    sqlite3_bind_int64(s, 9, plan->at_ms);
+	    bind_text(s, 8, plan_text) || sqlite3_bind_int64(s, 9, plan->at_ms);
 }
 
 /* NOLINTBEGIN(readability-function-size): the signature is store.h's */
@@ -2476,8 +2477,8 @@ vakt_store_call_add(struct vakt_store *st, const char *call_sid,
 /* NOLINTEND(readability-function-size) */
 
 static int
-call_legs(struct vakt_store *st, struct vakt_call_rec *out,
-    struct vakt_err *err)
+call_legs(
+    struct vakt_store *st, struct vakt_call_rec *out, struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_CALL_LEGS];
 	int rc;
@@ -2523,10 +2524,11 @@ vakt_store_call_get(struct vakt_store *st, int64_t id,
 		out->received_ms = sqlite3_column_int64(s, 7);
 		out->status = (enum vakt_status)sqlite3_column_int(s, 8);
 		col_copy(s, 10, out->call_sid, sizeof(out->call_sid));
-		out->n_steps = plan_decode(
-		    (const char *)sqlite3_column_text(s, 9) != NULL ?
-			(const char *)sqlite3_column_text(s, 9) : "",
-		    out->steps);
+		out->n_steps =
+		    plan_decode((const char *)sqlite3_column_text(s, 9) != NULL
+		            ? (const char *)sqlite3_column_text(s, 9)
+		            : "",
+		        out->steps);
 	}
 	stmt_done(s);
 	if (rc == SQLITE_DONE)
@@ -2592,8 +2594,8 @@ vakt_store_leg_end(struct vakt_store *st, int64_t id, int step,
 	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, step) ||
 	    sqlite3_bind_int(s, 3, (int)outcome) ||
 	    sqlite3_bind_int64(s, 4, now_ms) ||
-	    bind_text(s, 5, leg_sid != NULL && leg_sid[0] != '\0' ? leg_sid :
-									NULL)) {
+	    bind_text(
+	        s, 5, leg_sid != NULL && leg_sid[0] != '\0' ? leg_sid : NULL)) {
 		stmt_done(s);
 		return db_fail(st, "leg end", err);
 	}
@@ -2618,7 +2620,8 @@ followup(struct vakt_store *st, const struct vakt_call_rec *c, int64_t at_ms,
     struct vakt_err *err)
 {
 	bool by_youth = c->youth[0] != '\0';
-	sqlite3_stmt *s = st->s[by_youth ? ST_FOLLOWUP_YOUTH : ST_FOLLOWUP_CALLER];
+	sqlite3_stmt *s =
+	    st->s[by_youth ? ST_FOLLOWUP_YOUTH : ST_FOLLOWUP_CALLER];
 
 	if (bind_text(s, 1, c->service) ||
 	    bind_text(s, 2, by_youth ? c->youth : c->caller) ||
@@ -2696,7 +2699,8 @@ vakt_store_outbox_add(struct vakt_store *st, const struct vakt_outbox_msg *m,
 	sqlite3_stmt *s = st->s[ST_OUTBOX_INSERT];
 	int rc;
 
-	if (sqlite3_bind_int64(s, 1, m->contact) || bind_text(s, 2, m->service) ||
+	if (sqlite3_bind_int64(s, 1, m->contact) ||
+	    bind_text(s, 2, m->service) ||
 	    sqlite3_bind_int(s, 3, (int)m->purpose) || bind_text(s, 4, m->to) ||
 	    bind_text(s, 5, m->from) || bind_text(s, 6, m->body) ||
 	    sqlite3_bind_int64(s, 7, (int64_t)strlen(m->body)) ||
@@ -2849,8 +2853,8 @@ vakt_store_outbox_failed(struct vakt_store *st, int64_t id, const char *error,
 }
 
 int
-vakt_store_outbox_counts(struct vakt_store *st, size_t *pending,
-    size_t *failed, struct vakt_err *err)
+vakt_store_outbox_counts(struct vakt_store *st, size_t *pending, size_t *failed,
+    struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_OUTBOX_COUNTS];
 	int rc = sqlite3_step(s);
@@ -2873,8 +2877,8 @@ vakt_store_checkpoint(struct vakt_store *st, struct vakt_err *err)
 		vakt_err_set(err, "checkpoint: a transaction is open");
 		return -1;
 	}
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	rc = sqlite3_wal_checkpoint_v2(
+	    st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (rc == SQLITE_BUSY)
 		return 1;
 	return rc == SQLITE_OK ? 0 : db_fail(st, "checkpoint", err);
@@ -2936,8 +2940,8 @@ vakt_store_sms_add(struct vakt_store *st, const struct vakt_sms_meta *m,
 }
 
 int
-vakt_store_message_seen(struct vakt_store *st, const char *sid,
-    struct vakt_err *err)
+vakt_store_message_seen(
+    struct vakt_store *st, const char *sid, struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_MESSAGE_SEEN];
 	int rc;
@@ -2982,15 +2986,14 @@ thread_answered(struct vakt_store *st, const char *service, const char *youth,
 int
 vakt_store_staff_message(struct vakt_store *st, const struct vakt_sms_meta *m,
     const char *service, enum vakt_direction dir, const char *staff_id,
-    const char *youth, const char *number, int64_t now_ms,
-    struct vakt_err *err)
+    const char *youth, const char *number, int64_t now_ms, struct vakt_err *err)
 {
 	if (message_insert(st, 0, m, service, dir, youth, now_ms, err) == -1)
 		return -1;
 	if (dir != VAKT_DIR_REPLY)
 		return 0;
-	return thread_answered(st, service, youth, number, staff_id, now_ms,
-	    err);
+	return thread_answered(
+	    st, service, youth, number, staff_id, now_ms, err);
 }
 
 /* NOLINTEND(readability-function-size) */
@@ -3091,7 +3094,8 @@ vakt_store_outbox_delivery(struct vakt_store *st, const char *sid,
 	free(row->body); /* the query selects '' for it */
 	row->body = NULL;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : db_fail(st, "outbox delivery", err);
+		return rc == SQLITE_DONE ? 0
+		                         : db_fail(st, "outbox delivery", err);
 	s = st->s[ST_OUTBOX_DELIVERY];
 	if (sqlite3_bind_int64(s, 1, row->id) || bind_text(s, 2, status) ||
 	    sqlite3_bind_int64(s, 3, now_ms)) {
@@ -3139,7 +3143,7 @@ purge_one(struct vakt_store *st, enum stmt_id which, int64_t before_ms,
 
 	if (sqlite3_bind_int64(s, 1, before_ms) ||
 	    (which != ST_PURGE_THREADS &&
-		sqlite3_bind_int64(s, 2, (int64_t)limit))) {
+	        sqlite3_bind_int64(s, 2, (int64_t)limit))) {
 		stmt_done(s);
 		return db_fail(st, "purge", err);
 	}
@@ -3149,19 +3153,22 @@ purge_one(struct vakt_store *st, enum stmt_id which, int64_t before_ms,
 	return 0;
 }
 
+/* Children before parents, so no DELETE waits on a foreign key scan. */
+static const enum stmt_id purge_order[] = {
+    ST_PURGE_CONTACTS, ST_PURGE_MESSAGES, ST_PURGE_OUTBOX, ST_PURGE_THREADS};
+
 int
 vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
     size_t *n, struct vakt_err *err)
 {
-	static const enum stmt_id order[] = {ST_PURGE_CONTACTS,
-	    ST_PURGE_MESSAGES, ST_PURGE_OUTBOX, ST_PURGE_THREADS};
 	int rc = 0;
 
 	*n = 0;
 	if (tx_begin(st, "purge", err) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == 0; i++)
-		rc = purge_one(st, order[i], before_ms, limit, n, err);
+	for (size_t i = 0;
+	     i < sizeof(purge_order) / sizeof(purge_order[0]) && rc == 0; i++)
+		rc = purge_one(st, purge_order[i], before_ms, limit, n, err);
 	return tx_end(st, rc, "purge", err);
 }
 
@@ -3192,8 +3199,7 @@ report_row_of(sqlite3_stmt *s, struct vakt_report_row *r)
 /* NOLINTBEGIN(readability-function-size): the signature is store.h's */
 int
 vakt_store_report_scan(struct vakt_store *st, int64_t from_ms, int64_t to_ms,
-    const char *service, vakt_store_row_fn *fn, void *arg,
-    struct vakt_err *err)
+    const char *service, vakt_store_row_fn *fn, void *arg, struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_REPORT_SCAN];
 	struct vakt_report_row row;
@@ -3244,16 +3250,16 @@ vakt_store_token_add(struct vakt_store *st, const char *name,
 		rc = 0;
 	else if (sqlite3_extended_errcode(st->db) ==
 	    SQLITE_CONSTRAINT_PRIMARYKEY) {
-		vakt_err_data(err, "%s: a token named \"%s\" already exists",
-		    what, name);
+		vakt_err_data(
+		    err, "%s: a token named \"%s\" already exists", what, name);
 		rc = -1;
 	} else {
 		rc = db_fail(st, what, err);
 	}
 	stmt_done(s);
 	if (rc == 0)
-		rc = audit_write(st, &ch, "token.add", name,
-		    vakt_auth_role_name(role), err);
+		rc = audit_write(
+		    st, &ch, "token.add", name, vakt_auth_role_name(role), err);
 	return tx_end(st, rc, what, err);
 }
 
@@ -3289,15 +3295,15 @@ static void
 token_from_row(sqlite3_stmt *s, struct vakt_token *t)
 {
 	col_copy(s, 0, t->name, sizeof(t->name));
-	t->role = sqlite3_column_int(s, 1) == 1 ? VAKT_AUTH_ADMIN :
-						  VAKT_AUTH_LEADER;
+	t->role =
+	    sqlite3_column_int(s, 1) == 1 ? VAKT_AUTH_ADMIN : VAKT_AUTH_LEADER;
 	t->created_ms = sqlite3_column_int64(s, 2);
 	t->last_used_ms = sqlite3_column_int64(s, 3);
 }
 
 int
-vakt_store_token_list(struct vakt_store *st, struct vakt_token **out,
-    size_t *n, struct vakt_err *err)
+vakt_store_token_list(struct vakt_store *st, struct vakt_token **out, size_t *n,
+    struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_TOKEN_LIST];
 	size_t cap = 0;
@@ -3322,8 +3328,8 @@ vakt_store_token_list(struct vakt_store *st, struct vakt_token **out,
 }
 
 int
-vakt_store_token_check(struct vakt_store *st, const char *hash,
-    int64_t now_ms, struct vakt_token *out, struct vakt_err *err)
+vakt_store_token_check(struct vakt_store *st, const char *hash, int64_t now_ms,
+    struct vakt_token *out, struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_TOKEN_BY_HASH];
 	int rc;

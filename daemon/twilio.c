@@ -17,7 +17,7 @@
 
 #include "vakt/config.h"
 
-#define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+#define XML_HEAD         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 #define GATHER_TIMEOUT_S 8
 
 static int
@@ -55,8 +55,8 @@ vakt_twilio_sign(const char *token, const char *url,
 	}
 	free(v);
 	if (HMAC(EVP_sha1(), token, (int)strlen(token),
-		(const unsigned char *)(s.p != NULL ? s.p : ""), s.len, mac,
-		&mac_len) == NULL)
+	        (const unsigned char *)(s.p != NULL ? s.p : ""), s.len, mac,
+	        &mac_len) == NULL)
 		mac_len = 0;
 	vakt_buf_free(&s);
 	(void)EVP_EncodeBlock((unsigned char *)out, mac, (int)mac_len);
@@ -79,8 +79,8 @@ url_other_port_form(const char *url)
 	colon = memchr(host, ':', (size_t)(end - host));
 	if (colon != NULL)
 		return vakt_xasprintf("%.*s%s", (int)(colon - url), url, end);
-	return vakt_xasprintf("%.*s:%s%s", (int)(end - url), url,
-	    https ? "443" : "80", end);
+	return vakt_xasprintf(
+	    "%.*s:%s%s", (int)(end - url), url, https ? "443" : "80", end);
 }
 
 static bool
@@ -160,14 +160,16 @@ vakt_twilio_parse_call(const struct vakt_req *req, struct vakt_twilio_call *out,
 {
 	memset(out, 0, sizeof(*out));
 	if (field(req, "CallSid", out->call_sid, sizeof(out->call_sid), true,
-		err) == -1 ||
-	    field(req, "From", out->from, sizeof(out->from), false, err) == -1 ||
+	        err) == -1 ||
+	    field(req, "From", out->from, sizeof(out->from), false, err) ==
+	        -1 ||
 	    field(req, "To", out->to, sizeof(out->to), true, err) == -1 ||
-	    field(req, "CallStatus", out->call_status,
-		sizeof(out->call_status), false, err) == -1)
+	    field(req, "CallStatus", out->call_status, sizeof(out->call_status),
+	        false, err) == -1)
 		return -1;
 	if (!is_sid(out->call_sid, "CA")) {
-		vakt_err_data(err, "CallSid is not CA followed by 32 hex digits");
+		vakt_err_data(
+		    err, "CallSid is not CA followed by 32 hex digits");
 		return -1;
 	}
 	if (vakt_kvs_get(&req->form, "From") == NULL) {
@@ -189,7 +191,7 @@ int_param(const char *s, long long min, long long max, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	return errno == 0 && *end == '\0' && *out >= min && *out <= max ? 0
-									  : -1;
+	                                                                : -1;
 }
 
 int
@@ -202,12 +204,12 @@ vakt_twilio_parse_ref(const struct vakt_req *req, struct vakt_twilio_ref *out,
 	size_t k;
 
 	memset(out, 0, sizeof(*out));
-	if (v == NULL || v[0] == '\0' || strspn(v,
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v) ||
+	if (v == NULL || v[0] == '\0' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v) ||
 	    vakt_strlcpy(out->service, v, sizeof(out->service)) == -1 ||
 	    int_param(vakt_kvs_get(&req->query, "c"), 0, INT64_MAX, &c) == -1 ||
 	    int_param(vakt_kvs_get(&req->query, "s"), 1, VAKT_PLAN_MAX, &s) ==
-		-1 ||
+	        -1 ||
 	    r == NULL || strlen(r) != 1) {
 		vakt_err_data(err, "bad or missing v, c, s or r in the query");
 		return -1;
@@ -236,11 +238,12 @@ vakt_twilio_parse_dial(const struct vakt_req *req, struct vakt_twilio_dial *out,
 	memset(out, 0, sizeof(*out));
 	if (vakt_twilio_parse_call(req, &out->call, err) == -1 ||
 	    field(req, "DialCallStatus", out->dial_status,
-		sizeof(out->dial_status), true, err) == -1 ||
+	        sizeof(out->dial_status), true, err) == -1 ||
 	    field(req, "DialCallSid", out->dial_sid, sizeof(out->dial_sid),
-		false, err) == -1)
+	        false, err) == -1)
 		return -1;
-	if (d != NULL && d[0] != '\0' && int_param(d, 0, 86400 * 7, &dur) == -1) {
+	if (d != NULL && d[0] != '\0' &&
+	    int_param(d, 0, 86400 * 7, &dur) == -1) {
 		vakt_err_data(err, "DialCallDuration is not a number");
 		return -1;
 	}
@@ -260,14 +263,15 @@ vakt_twilio_parse_digits(const struct vakt_req *req,
 {
 	memset(out, 0, sizeof(*out));
 	if (field(req, "CallSid", out->call_sid, sizeof(out->call_sid), true,
-		err) == -1 ||
+	        err) == -1 ||
 	    field(req, "ParentCallSid", out->parent_sid,
-		sizeof(out->parent_sid), false, err) == -1 ||
+	        sizeof(out->parent_sid), false, err) == -1 ||
 	    field(req, "Digits", out->digits, sizeof(out->digits), false,
-		err) == -1)
+	        err) == -1)
 		return -1;
 	if (!is_sid(out->call_sid, "CA")) {
-		vakt_err_data(err, "CallSid is not CA followed by 32 hex digits");
+		vakt_err_data(
+		    err, "CallSid is not CA followed by 32 hex digits");
 		return -1;
 	}
 	return 0;
@@ -282,15 +286,17 @@ vakt_twilio_parse_status(const struct vakt_req *req,
 
 	memset(out, 0, sizeof(*out));
 	if (field(req, "CallSid", out->call_sid, sizeof(out->call_sid), true,
-		err) == -1 ||
-	    field(req, "CallStatus", out->call_status,
-		sizeof(out->call_status), true, err) == -1)
+	        err) == -1 ||
+	    field(req, "CallStatus", out->call_status, sizeof(out->call_status),
+	        true, err) == -1)
 		return -1;
 	if (!is_sid(out->call_sid, "CA")) {
-		vakt_err_data(err, "CallSid is not CA followed by 32 hex digits");
+		vakt_err_data(
+		    err, "CallSid is not CA followed by 32 hex digits");
 		return -1;
 	}
-	if (d != NULL && d[0] != '\0' && int_param(d, 0, 86400 * 7, &dur) == -1) {
+	if (d != NULL && d[0] != '\0' &&
+	    int_param(d, 0, 86400 * 7, &dur) == -1) {
 		vakt_err_data(err, "CallDuration is not a number");
 		return -1;
 	}
@@ -327,15 +333,18 @@ vakt_twilio_render_dial(const struct vakt_twilio_dial_spec *spec, size_t *len)
 {
 	struct vakt_buf b = {0};
 
-	vakt_buf_printf(&b, XML_HEAD "<Response><Dial timeout=\"%d\" "
-	    "answerOnBridge=\"true\" callerId=\"", spec->step->timeout_s);
+	vakt_buf_printf(&b,
+	    XML_HEAD "<Response><Dial timeout=\"%d\" "
+	             "answerOnBridge=\"true\" callerId=\"",
+	    spec->step->timeout_s);
 	vakt_buf_xml(&b, spec->caller_id);
 	vakt_buf_puts(&b, "\" action=\"");
 	ref_url(&b, spec->base_url, "/twilio/voice/next", &spec->ref);
 	vakt_buf_puts(&b, "\" method=\"POST\"><Number");
 	if (spec->is_confirm) {
 		vakt_buf_puts(&b, " url=\"");
-		ref_url(&b, spec->base_url, "/twilio/voice/whisper", &spec->ref);
+		ref_url(
+		    &b, spec->base_url, "/twilio/voice/whisper", &spec->ref);
 		vakt_buf_puts(&b, "\" method=\"POST\"");
 	}
 	vakt_buf_puts(&b, ">");
@@ -357,8 +366,10 @@ vakt_twilio_render_whisper(const char *base_url,
 	 * <Hangup/>, which drops this leg only; the <Dial action> then
 	 * rings the next step.
 	 */
-	vakt_buf_printf(&b, XML_HEAD "<Response><Gather numDigits=\"1\" "
-	    "timeout=\"%d\" action=\"", GATHER_TIMEOUT_S);
+	vakt_buf_printf(&b,
+	    XML_HEAD "<Response><Gather numDigits=\"1\" "
+	             "timeout=\"%d\" action=\"",
+	    GATHER_TIMEOUT_S);
 	ref_url(&b, base_url, "/twilio/voice/confirm", ref);
 	vakt_buf_puts(&b, "\" method=\"POST\">");
 	say(&b, svc, text, 2);
@@ -367,8 +378,8 @@ vakt_twilio_render_whisper(const char *base_url,
 }
 
 char *
-vakt_twilio_render_say_hangup(const char *text, const struct vakt_service *svc,
-    size_t *len)
+vakt_twilio_render_say_hangup(
+    const char *text, const struct vakt_service *svc, size_t *len)
 {
 	struct vakt_buf b = {0};
 
@@ -378,8 +389,8 @@ vakt_twilio_render_say_hangup(const char *text, const struct vakt_service *svc,
 	return vakt_buf_take(&b, len);
 }
 
-#define NOBODY_TEXT                                                           \
-	"Vi fikk dessverre ikke tak i noen akkurat nå. Vi ringer deg "       \
+#define NOBODY_TEXT                                                            \
+	"Vi fikk dessverre ikke tak i noen akkurat nå. Vi ringer deg "        \
 	"tilbake så snart vi kan. Hvis det haster, ring 1 1 2."
 
 char *
@@ -407,8 +418,8 @@ vakt_twilio_render_empty(size_t *len)
 }
 
 static void
-plain_dial(struct vakt_buf *b, const struct vakt_service *svc,
-    const char *number)
+plain_dial(
+    struct vakt_buf *b, const struct vakt_service *svc, const char *number)
 {
 	vakt_buf_printf(b, "<Dial timeout=\"%d\" answerOnBridge=\"true\">",
 	    svc->ring_timeout_s);
@@ -461,16 +472,18 @@ vakt_twilio_parse_sms(const struct vakt_req *req, struct vakt_twilio_sms *out,
 	const char *body = vakt_kvs_get(&req->form, "Body");
 
 	memset(out, 0, sizeof(*out));
-	if (field(req, "MessageSid", out->message_sid,
-		sizeof(out->message_sid), true, err) == -1 ||
+	if (field(req, "MessageSid", out->message_sid, sizeof(out->message_sid),
+	        true, err) == -1 ||
 	    field(req, "From", out->from, sizeof(out->from), true, err) == -1 ||
 	    field(req, "To", out->to, sizeof(out->to), true, err) == -1 ||
 	    int_field(req, "NumMedia", 0, &out->num_media, err) == -1 ||
 	    int_field(req, "NumSegments", 1, &out->segments, err) == -1)
 		return -1;
-	if (!is_sid(out->message_sid, "SM") && !is_sid(out->message_sid, "MM")) {
-		vakt_err_data(err, "MessageSid is not SM or MM followed by 32 "
-				   "hex digits");
+	if (!is_sid(out->message_sid, "SM") &&
+	    !is_sid(out->message_sid, "MM")) {
+		vakt_err_data(err,
+		    "MessageSid is not SM or MM followed by 32 "
+		    "hex digits");
 		return -1;
 	}
 	/* The body is never trimmed or changed: it is the youth's words. */
@@ -489,24 +502,26 @@ vakt_twilio_parse_sms_status(const struct vakt_req *req,
     struct vakt_twilio_sms_status *out, struct vakt_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (field(req, "MessageSid", out->message_sid,
-		sizeof(out->message_sid), true, err) == -1 ||
+	if (field(req, "MessageSid", out->message_sid, sizeof(out->message_sid),
+	        true, err) == -1 ||
 	    field(req, "MessageStatus", out->status, sizeof(out->status), true,
-		err) == -1 ||
+	        err) == -1 ||
 	    field(req, "ErrorCode", out->error_code, sizeof(out->error_code),
-		false, err) == -1)
+	        false, err) == -1)
 		return -1;
-	if (!is_sid(out->message_sid, "SM") && !is_sid(out->message_sid, "MM")) {
-		vakt_err_data(err, "MessageSid is not SM or MM followed by 32 "
-				   "hex digits");
+	if (!is_sid(out->message_sid, "SM") &&
+	    !is_sid(out->message_sid, "MM")) {
+		vakt_err_data(err,
+		    "MessageSid is not SM or MM followed by 32 "
+		    "hex digits");
 		return -1;
 	}
 	return 0;
 }
 
 char *
-vakt_twilio_render_messages(const char *to, const char *from,
-    char *const *parts, size_t n, size_t *len)
+vakt_twilio_render_messages(
+    const char *to, const char *from, char *const *parts, size_t n, size_t *len)
 {
 	struct vakt_buf b = {0};
 

@@ -17,8 +17,8 @@ static void err_vset(struct vakt_err *err, enum vakt_err_kind kind,
     const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 static void
-err_vset(struct vakt_err *err, enum vakt_err_kind kind, const char *fmt,
-    va_list ap)
+err_vset(
+    struct vakt_err *err, enum vakt_err_kind kind, const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return;
@@ -46,8 +46,7 @@ vakt_err_data(struct vakt_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((noreturn))
-oom(size_t size)
+static void __attribute__((noreturn)) oom(size_t size)
 {
 	vakt_log_errx("out of memory allocating %zu bytes", size);
 	abort();
@@ -76,7 +75,8 @@ vakt_xcalloc(size_t nmemb, size_t size)
 void *
 vakt_xreallocarray(void *ptr, size_t nmemb, size_t size)
 {
-	void *p = reallocarray(ptr, nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
+	void *p =
+	    reallocarray(ptr, nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
 
 	if (p == NULL)
 		oom(nmemb * size);
@@ -308,8 +308,8 @@ vakt_clock_mono_ms(void)
 int
 vakt_days_in_month(int year, int month)
 {
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
+	static const int days[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
 	if (month < 1 || month > 12)

@@ -28,9 +28,9 @@
 #include "vakt/calendar.h"
 #include "vakt/config.h"
 #include "vakt/csv.h"
+#include "vakt/http.h"
 #include "vakt/report.h"
 #include "vakt/router.h"
-#include "vakt/http.h"
 #include "vakt/store.h"
 #include "vakt/twilio.h"
 #include "vakt/util.h"
@@ -39,7 +39,7 @@
 #define SYSCONFDIR_VAKT "/etc/vakt"
 #endif
 
-#define STORE_BUSY_MS 5000
+#define STORE_BUSY_MS  5000
 #define MAX_POSITIONAL 4
 
 struct ctl {
@@ -58,7 +58,8 @@ struct opt {
 	bool *flag;
 };
 
-static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void complain(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static void
 complain(const char *fmt, ...)
@@ -175,10 +176,10 @@ need_store(struct ctl *c)
 static const struct vakt_service *
 pick_service(struct ctl *c, const char *id, int *rc)
 {
-	const struct vakt_service *svc;
-
 	if (id != NULL) {
-		svc = vakt_config_service_by_id(c->cfg, id);
+		const struct vakt_service *svc =
+		    vakt_config_service_by_id(c->cfg, id);
+
 		if (svc == NULL) {
 			complain("no service \"%s\" in %s", id, c->cfg->path);
 			*rc = EX_DATAERR;
@@ -203,7 +204,7 @@ phone_arg(const char *what, const char *in, char out[VAKT_E164_LEN])
 	}
 	if (vakt_e164_normalize(in, out) == -1) {
 		complain("%s: \"%s\" is not a phone number (E.164 like "
-			 "+4791234567, or 8 Norwegian digits)",
+		         "+4791234567, or 8 Norwegian digits)",
 		    what, in);
 		return -1;
 	}
@@ -216,8 +217,8 @@ phone_arg(const char *what, const char *in, char out[VAKT_E164_LEN])
  * taken for a youth's message, or a call to it would loop.
  */
 static int
-check_not_service_number(const struct ctl *c, const char *what,
-    const char *phone)
+check_not_service_number(
+    const struct ctl *c, const char *what, const char *phone)
 {
 	for (size_t i = 0; i < c->cfg->n_services; i++) {
 		const struct vakt_service *s = &c->cfg->services[i];
@@ -230,8 +231,8 @@ check_not_service_number(const struct ctl *c, const char *what,
 		else if (s->fallback != NULL && strcmp(phone, s->fallback) == 0)
 			role = "fallback";
 		if (role != NULL) {
-			complain("%s: %s is service %s's %s", what, phone, s->id,
-			    role);
+			complain("%s: %s is service %s's %s", what, phone,
+			    s->id, role);
 			return -1;
 		}
 	}
@@ -262,17 +263,18 @@ static void
 table_row(struct table *t, const char *const *cells)
 {
 	for (size_t i = 0; i < t->n_cols; i++)
-		vakt_strlist_add(&t->cells, "%s", cells[i] != NULL ? cells[i] : "");
+		vakt_strlist_add(
+		    &t->cells, "%s", cells[i] != NULL ? cells[i] : "");
 }
 
 static void
 table_print(struct table *t)
 {
 	size_t width[TABLE_COLS_MAX] = {0};
-	char **cell = t->cells.v;
+	char **cells = t->cells.v;
 
 	for (size_t i = 0; i < t->cells.n; i++) {
-		size_t w = vakt_utf8_chars(cell[i]);
+		size_t w = vakt_utf8_chars(cells[i]);
 
 		if (w > width[i % t->n_cols])
 			width[i % t->n_cols] = w;
@@ -280,12 +282,13 @@ table_print(struct table *t)
 	for (size_t i = 0; i < t->cells.n; i++) {
 		size_t col = i % t->n_cols;
 
-		fputs(cell[i], stdout);
+		fputs(cells[i], stdout);
 		if (col == t->n_cols - 1) {
 			fputc('\n', stdout);
 			continue;
 		}
-		for (size_t k = vakt_utf8_chars(cell[i]); k < width[col] + 2; k++)
+		for (size_t k = vakt_utf8_chars(cells[i]); k < width[col] + 2;
+		     k++)
 			fputc(' ', stdout);
 	}
 	vakt_strlist_free(&t->cells);
@@ -325,8 +328,8 @@ id_arg(const char *what, const char *in, char *out, size_t len)
 		return -1;
 	}
 	if (vakt_strlcpy(out, in, len) == -1) {
-		complain("%s: \"%s\" is too long (at most %zu characters)", what,
-		    in, len - 1);
+		complain("%s: \"%s\" is too long (at most %zu characters)",
+		    what, in, len - 1);
 		return -1;
 	}
 	return 0;
@@ -353,14 +356,15 @@ coordinator_add(struct ctl *c, const char *id, const char *name,
 		return EX_DATAERR;
 	if (vakt_strlcpy(co.name, name, sizeof(co.name)) == -1) {
 		complain("coordinator add: --name is too long (at most %zu "
-			 "bytes)", sizeof(co.name) - 1);
+		         "bytes)",
+		    sizeof(co.name) - 1);
 		return EX_DATAERR;
 	}
 	if (check_not_service_number(c, "coordinator add", co.phone) == -1)
 		return EX_DATAERR;
 	(void)vakt_strlcpy(co.service, svc->id, sizeof(co.service));
-	if (vakt_store_coordinator_add(c->store, &co, c->actor,
-	    vakt_clock_now_ms(), &err) == -1)
+	if (vakt_store_coordinator_add(
+	        c->store, &co, c->actor, vakt_clock_now_ms(), &err) == -1)
 		return fail(&err);
 	printf("coordinator %s added to %s\n", co.id, co.service);
 	return 0;
@@ -383,11 +387,13 @@ coordinator_list(struct ctl *c, const char *service)
 	arr = json_array();
 	table_row(&t, (const char *[]){"ID", "NAME", "PHONE", "SERVICE"});
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}",
-		    "id", v[i].id, "name", v[i].name, "phone", v[i].phone,
-		    "service", v[i].service));
-		table_row(&t, (const char *[]){v[i].id, v[i].name, v[i].phone,
-		    v[i].service});
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:s, s:s}", "id", v[i].id, "name",
+		        v[i].name, "phone", v[i].phone, "service",
+		        v[i].service));
+		table_row(&t,
+		    (const char *[]){
+		        v[i].id, v[i].name, v[i].phone, v[i].service});
 	}
 	finish_listing(c, arr, &t);
 	free(v);
@@ -415,13 +421,13 @@ cmd_coordinator(struct ctl *c, int argc, char **argv)
 		return coordinator_list(c, service);
 	if (n == 2 && strcmp(pos[0], "remove") == 0) {
 		if (vakt_store_coordinator_remove(c->store, pos[1], c->actor,
-		    vakt_clock_now_ms(), &err) == -1)
+		        vakt_clock_now_ms(), &err) == -1)
 			return fail(&err);
 		printf("coordinator %s removed\n", pos[1]);
 		return 0;
 	}
 	complain("usage: coordinator add ID --name NAME --phone NUMBER "
-		 "[--service SVC] | list [--service SVC] [--json] | remove ID");
+	         "[--service SVC] | list [--service SVC] [--json] | remove ID");
 	return EX_USAGE;
 }
 
@@ -436,11 +442,11 @@ youth_service(struct ctl *c, const char *service, const char *coordinator,
 	struct vakt_coordinator co;
 	const struct vakt_service *svc;
 	struct vakt_err err;
-	int rc = 0, found;
+	int rc = 0;
 
 	if (service == NULL && coordinator != NULL) {
-		found = vakt_store_coordinator_get(c->store, coordinator, &co,
-		    &err);
+		int found = vakt_store_coordinator_get(
+		    c->store, coordinator, &co, &err);
 		if (found == -1)
 			return fail(&err);
 		if (found == 1) {
@@ -475,13 +481,13 @@ youth_add(struct ctl *c, const char *id, const char *name, const char *phone,
 		return EX_DATAERR;
 	}
 	if (id_arg("youth add", coordinator, y.coordinator,
-	    sizeof(y.coordinator)) == -1 ||
+	        sizeof(y.coordinator)) == -1 ||
 	    check_not_service_number(c, "youth add", y.phone) == -1)
 		return EX_DATAERR;
 	if ((rc = youth_service(c, service, coordinator, y.service)) != 0)
 		return rc;
-	if (vakt_store_youth_add(c->store, &y, c->actor, vakt_clock_now_ms(),
-	    &err) == -1)
+	if (vakt_store_youth_add(
+	        c->store, &y, c->actor, vakt_clock_now_ms(), &err) == -1)
 		return fail(&err);
 	printf("youth %s added to %s with coordinator %s\n", y.id, y.service,
 	    y.coordinator);
@@ -505,16 +511,19 @@ youth_list(struct ctl *c, const char *service, const char *coordinator)
 		json_decref(arr);
 		return fail(&err);
 	}
-	table_row(&t, (const char *[]){"ID", "NAME", "PHONE", "COORDINATOR",
-	    "SERVICE"});
+	table_row(&t,
+	    (const char *[]){"ID", "NAME", "PHONE", "COORDINATOR", "SERVICE"});
 	for (size_t i = 0; i < n; i++) {
-		if (coordinator != NULL && strcmp(v[i].coordinator, coordinator))
+		if (coordinator != NULL &&
+		    strcmp(v[i].coordinator, coordinator))
 			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-		    "id", v[i].id, "name", v[i].name, "phone", v[i].phone,
-		    "coordinator", v[i].coordinator, "service", v[i].service));
-		table_row(&t, (const char *[]){v[i].id, v[i].name, v[i].phone,
-		    v[i].coordinator, v[i].service});
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", v[i].id,
+		        "name", v[i].name, "phone", v[i].phone, "coordinator",
+		        v[i].coordinator, "service", v[i].service));
+		table_row(&t,
+		    (const char *[]){v[i].id, v[i].name, v[i].phone,
+		        v[i].coordinator, v[i].service});
 	}
 	finish_listing(c, arr, &t);
 	free(v);
@@ -542,16 +551,16 @@ cmd_youth(struct ctl *c, int argc, char **argv)
 	if (n == 1 && strcmp(pos[0], "list") == 0)
 		return youth_list(c, service, co);
 	if (n == 2 && strcmp(pos[0], "move") == 0 && co != NULL)
-		rc = vakt_store_youth_move(c->store, pos[1], co, c->actor,
-		    vakt_clock_now_ms(), &err);
+		rc = vakt_store_youth_move(
+		    c->store, pos[1], co, c->actor, vakt_clock_now_ms(), &err);
 	else if (n == 2 && strcmp(pos[0], "remove") == 0)
-		rc = vakt_store_youth_remove(c->store, pos[1], c->actor,
-		    vakt_clock_now_ms(), &err);
+		rc = vakt_store_youth_remove(
+		    c->store, pos[1], c->actor, vakt_clock_now_ms(), &err);
 	else {
 		complain("usage: youth add ID --phone NUMBER --coordinator CID "
-			 "[--name NAME] [--service SVC] | list [--service SVC] "
-			 "[--coordinator CID] [--json] | move ID --coordinator "
-			 "CID | remove ID");
+		         "[--name NAME] [--service SVC] | list [--service SVC] "
+		         "[--coordinator CID] [--json] | move ID --coordinator "
+		         "CID | remove ID");
 		return EX_USAGE;
 	}
 	if (rc == -1)
@@ -569,8 +578,8 @@ date_arg(const char *what, const char *opt, const char *in, int *date)
 		return EX_USAGE;
 	}
 	if (vakt_date_parse(in, date) == -1) {
-		complain("%s: --%s \"%s\" is not a date (YYYY-MM-DD)", what, opt,
-		    in);
+		complain("%s: --%s \"%s\" is not a date (YYYY-MM-DD)", what,
+		    opt, in);
 		return EX_DATAERR;
 	}
 	return 0;
@@ -585,10 +594,10 @@ absence_add(struct ctl *c, const char *cid, const char *from, const char *to,
 	int rc;
 
 	if (id_arg("absence add", cid, a.coordinator, sizeof(a.coordinator)) ==
-		-1 ||
+	        -1 ||
 	    (sub != NULL &&
-		id_arg("absence add", sub, a.substitute, sizeof(a.substitute)) ==
-		    -1))
+	        id_arg("absence add", sub, a.substitute,
+	            sizeof(a.substitute)) == -1))
 		return EX_DATAERR;
 	if ((rc = date_arg("absence add", "from", from, &a.from)) != 0 ||
 	    (rc = date_arg("absence add", "to", to, &a.to)) != 0)
@@ -597,8 +606,8 @@ absence_add(struct ctl *c, const char *cid, const char *from, const char *to,
 		complain("absence add: --from %s is after --to %s", from, to);
 		return EX_DATAERR;
 	}
-	if (vakt_store_absence_add(c->store, &a, c->actor, vakt_clock_now_ms(),
-	    &err) == -1)
+	if (vakt_store_absence_add(
+	        c->store, &a, c->actor, vakt_clock_now_ms(), &err) == -1)
 		return fail(&err);
 	printf("absence %lld added: %s away %s to %s%s%s\n", (long long)a.id,
 	    a.coordinator, from, to, sub != NULL ? ", substitute " : "",
@@ -623,20 +632,22 @@ absence_list(struct ctl *c, const char *service)
 		json_decref(arr);
 		return fail(&err);
 	}
-	table_row(&t, (const char *[]){"N", "COORDINATOR", "FROM", "TO",
-	    "SUBSTITUTE"});
+	table_row(&t,
+	    (const char *[]){"N", "COORDINATOR", "FROM", "TO", "SUBSTITUTE"});
 	for (size_t i = 0; i < n; i++) {
 		char num[24], from[11], to[11];
 
 		snprintf(num, sizeof(num), "%lld", (long long)v[i].id);
 		vakt_date_format(v[i].from, from);
 		vakt_date_format(v[i].to, to);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s?}",
-		    "id", (json_int_t)v[i].id, "coordinator", v[i].coordinator,
-		    "from", from, "to", to, "substitute",
-		    v[i].substitute[0] != '\0' ? v[i].substitute : NULL));
-		table_row(&t, (const char *[]){num, v[i].coordinator, from, to,
-		    v[i].substitute[0] != '\0' ? v[i].substitute : "-"});
+		json_array_append_new(arr,
+		    json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id",
+		        (json_int_t)v[i].id, "coordinator", v[i].coordinator,
+		        "from", from, "to", to, "substitute",
+		        v[i].substitute[0] != '\0' ? v[i].substitute : NULL));
+		table_row(&t,
+		    (const char *[]){num, v[i].coordinator, from, to,
+		        v[i].substitute[0] != '\0' ? v[i].substitute : "-"});
 	}
 	finish_listing(c, arr, &t);
 	free(v);
@@ -650,9 +661,8 @@ cmd_absence(struct ctl *c, int argc, char **argv)
 	const struct opt opts[] = {{"from", &from, NULL}, {"to", &to, NULL},
 	    {"substitute", &sub, NULL}, {"service", &service, NULL},
 	    {"json", NULL, &c->json}, {NULL, NULL, NULL}};
-	char *pos[MAX_POSITIONAL], *end;
+	char *pos[MAX_POSITIONAL];
 	struct vakt_err err;
-	long long id;
 	size_t n;
 	int rc;
 
@@ -664,29 +674,34 @@ cmd_absence(struct ctl *c, int argc, char **argv)
 	if (n == 1 && strcmp(pos[0], "list") == 0)
 		return absence_list(c, service);
 	if (n == 2 && strcmp(pos[0], "remove") == 0) {
+		char *end;
+		long long id;
+
 		errno = 0;
 		id = strtoll(pos[1], &end, 10);
 		if (errno != 0 || *end != '\0' || id <= 0) {
 			complain("absence remove: \"%s\" is not an absence "
-				 "number (see absence list)", pos[1]);
+			         "number (see absence list)",
+			    pos[1]);
 			return EX_DATAERR;
 		}
 		if (vakt_store_absence_remove(c->store, id, c->actor,
-		    vakt_clock_now_ms(), &err) == -1)
+		        vakt_clock_now_ms(), &err) == -1)
 			return fail(&err);
 		printf("absence %lld removed\n", id);
 		return 0;
 	}
 	complain("usage: absence add CID --from YYYY-MM-DD --to YYYY-MM-DD "
-		 "[--substitute CID] | list [--service SVC] [--json] | "
-		 "remove N");
+	         "[--substitute CID] | list [--service SVC] [--json] | "
+	         "remove N");
 	return EX_USAGE;
 }
 
 /* Columns of the import file, found by their header names. */
 enum { COL_TYPE, COL_ID, COL_NAME, COL_PHONE, COL_COORD, COL_SERVICE, N_COLS };
-static const char *const col_names[N_COLS] = {"type", "id", "name", "phone",
-    "coordinator", "service"};
+
+static const char *const col_names[N_COLS] = {
+    "type", "id", "name", "phone", "coordinator", "service"};
 
 static int
 import_header(const struct vakt_csv_row *h, int col[N_COLS])
@@ -700,8 +715,9 @@ import_header(const struct vakt_csv_row *h, int col[N_COLS])
 			if (strcasecmp(h->fields[i], col_names[k]) == 0)
 				break;
 		if (k == N_COLS) {
-			complain("import: line %d: unknown column \"%s\" (columns "
-				 "are type,id,name,phone,coordinator,service)",
+			complain(
+			    "import: line %d: unknown column \"%s\" (columns "
+			    "are type,id,name,phone,coordinator,service)",
 			    h->line, h->fields[i]);
 			return -1;
 		}
@@ -709,7 +725,8 @@ import_header(const struct vakt_csv_row *h, int col[N_COLS])
 	}
 	if (col[COL_TYPE] < 0 || col[COL_ID] < 0 || col[COL_PHONE] < 0) {
 		complain("import: line %d: the header must name at least the "
-			 "columns type, id and phone", h->line);
+		         "columns type, id and phone",
+		    h->line);
 		return -1;
 	}
 	return 0;
@@ -741,17 +758,18 @@ import_person(struct ctl *c, const struct vakt_csv_row *r, const int *col,
 		return -1;
 	/* Name the line: an error without one is useless in a big file. */
 	if (svc[0] != '\0' && vakt_config_service_by_id(c->cfg, svc) == NULL) {
-		complain("%s: no service \"%s\" in %s", what, svc,
-		    c->cfg->path);
+		complain(
+		    "%s: no service \"%s\" in %s", what, svc, c->cfg->path);
 		return -1;
 	}
 	if (svc[0] == '\0' && c->cfg->n_services != 1) {
 		complain("%s: the service column is empty and there are %zu "
-			 "services", what, c->cfg->n_services);
+		         "services",
+		    what, c->cfg->n_services);
 		return -1;
 	}
-	(void)vakt_strlcpy(service, svc[0] != '\0' ? svc : c->cfg->services[0].id,
-	    VAKT_ID_LEN);
+	(void)vakt_strlcpy(service,
+	    svc[0] != '\0' ? svc : c->cfg->services[0].id, VAKT_ID_LEN);
 	return 0;
 }
 
@@ -776,24 +794,26 @@ import_row(struct ctl *c, const struct vakt_csv_row *r, size_t n_header,
 			    r->line);
 			return -1;
 		}
-		return import_person(c, r, col, co->id, co->name, co->phone,
-		    co->service);
+		return import_person(
+		    c, r, col, co->id, co->name, co->phone, co->service);
 	}
 	if (strcasecmp(type, "youth") == 0) {
 		struct vakt_youth *y = &out->u.youth;
 
 		out->is_youth = true;
 		if (vakt_strlcpy(y->coordinator, cell(r, col, COL_COORD),
-		    sizeof(y->coordinator)) == -1 || y->coordinator[0] == '\0') {
+		        sizeof(y->coordinator)) == -1 ||
+		    y->coordinator[0] == '\0') {
 			complain("import: line %d: a youth needs a coordinator",
 			    r->line);
 			return -1;
 		}
-		return import_person(c, r, col, y->id, y->name, y->phone,
-		    y->service);
+		return import_person(
+		    c, r, col, y->id, y->name, y->phone, y->service);
 	}
 	complain("import: line %d: type \"%s\" is neither coordinator nor "
-		 "youth", r->line, type);
+	         "youth",
+	    r->line, type);
 	return -1;
 }
 
@@ -805,14 +825,14 @@ slurp(const char *path, size_t *len)
 	struct vakt_buf b = {0};
 	char chunk[65536];
 	size_t got;
-	int saved;
 
 	if (f == NULL)
 		return NULL;
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		vakt_buf_add(&b, chunk, got);
 	if (ferror(f)) {
-		saved = errno;
+		int saved = errno;
+
 		fclose(f);
 		vakt_buf_free(&b);
 		errno = saved;
@@ -864,7 +884,7 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		if (import_row(c, &csv[i], csv[0].n, col, &rows[i - 1]) == -1)
 			goto out;
 	if (vakt_store_import(c->store, rows, n_csv - 1, c->actor,
-	    vakt_clock_now_ms(), &added, &updated, &err) == -1) {
+	        vakt_clock_now_ms(), &added, &updated, &err) == -1) {
 		complain("import: %s: %s", pos[0], err.msg);
 		rc = err.kind == VAKT_ERR_DATA ? EX_DATAERR : EX_IOERR;
 		goto out;
@@ -905,18 +925,20 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 	if (vakt_store_audit_list(c->store, (size_t)lim, &v, &n, &err) == -1)
 		return fail(&err);
 	arr = json_array();
-	table_row(&t, (const char *[]){"WHEN", "ACTOR", "ACTION", "SUBJECT",
-	    "DETAIL"});
+	table_row(&t,
+	    (const char *[]){"WHEN", "ACTOR", "ACTION", "SUBJECT", "DETAIL"});
 	for (size_t i = 0; i < n; i++) {
 		char when[32];
 
 		when_local(v[i].at_ms, when);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s}",
-		    "at_ms", (json_int_t)v[i].at_ms, "actor", v[i].actor,
-		    "action", v[i].action, "subject", v[i].subject, "detail",
-		    v[i].detail));
-		table_row(&t, (const char *[]){when, v[i].actor, v[i].action,
-		    v[i].subject, v[i].detail});
+		json_array_append_new(arr,
+		    json_pack("{s:I, s:s, s:s, s:s, s:s}", "at_ms",
+		        (json_int_t)v[i].at_ms, "actor", v[i].actor, "action",
+		        v[i].action, "subject", v[i].subject, "detail",
+		        v[i].detail));
+		table_row(&t,
+		    (const char *[]){when, v[i].actor, v[i].action,
+		        v[i].subject, v[i].detail});
 	}
 	free(v);
 	finish_listing(c, arr, &t);
@@ -974,7 +996,7 @@ print_days(const struct ctl *c, struct day_line *v, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct vakt_special_day *sp = v[i].special;
-		char date[11], open[6], close[6];
+		char date[11];
 		json_t *o;
 
 		vakt_date_format(v[i].date, date);
@@ -985,9 +1007,12 @@ print_days(const struct ctl *c, struct day_line *v, size_t n)
 		o = json_pack("{s:s, s:s}", "date", date, "name", v[i].name);
 		if (sp != NULL) {
 			json_object_set_new(o, "special", json_true());
-			json_object_set_new(o, "closed", json_boolean(sp->closed));
+			json_object_set_new(
+			    o, "closed", json_boolean(sp->closed));
 		}
 		if (sp != NULL && !sp->closed) {
+			char open[6], close[6];
+
 			hhmm(sp->hours.open_min, open);
 			hhmm(sp->hours.close_min, close);
 			json_object_set_new(o, "open", json_string(open));
@@ -1021,9 +1046,10 @@ holiday_country(struct ctl *c, const char *country,
 		return 0;
 	}
 	for (size_t i = 1; i < c->cfg->n_services; i++)
-		if (c->cfg->services[i].cal.country != c->cfg->services[0].cal.country) {
+		if (c->cfg->services[i].cal.country !=
+		    c->cfg->services[0].cal.country) {
 			complain("holidays: services differ in country: say "
-				 "which with --country or --service");
+			         "which with --country or --service");
 			return EX_USAGE;
 		}
 	*out = c->cfg->services[0].cal.country;
@@ -1031,8 +1057,8 @@ holiday_country(struct ctl *c, const char *country,
 }
 
 static size_t
-special_lines(const struct vakt_service *svc, int year, struct day_line *v,
-    size_t n)
+special_lines(
+    const struct vakt_service *svc, int year, struct day_line *v, size_t n)
 {
 	for (size_t i = 0; svc != NULL && i < svc->cal.n_special; i++) {
 		const struct vakt_special_day *sp = &svc->cal.special[i];
@@ -1048,8 +1074,8 @@ special_lines(const struct vakt_service *svc, int year, struct day_line *v,
 			snprintf(v[n].name, sizeof(v[n].name), "%s (closed)",
 			    sp->name);
 		else
-			snprintf(v[n].name, sizeof(v[n].name), "%s (open %s-%s)",
-			    sp->name, open, close);
+			snprintf(v[n].name, sizeof(v[n].name),
+			    "%s (open %s-%s)", sp->name, open, close);
 		n++;
 	}
 	return n;
@@ -1074,7 +1100,7 @@ cmd_holidays(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (n_pos != 1 || (year = year_arg(pos[0])) == -1) {
 		complain("usage: holidays YEAR [--country NO|DK|SE] "
-			 "[--service SVC] [--json]; YEAR is %d..%d",
+		         "[--service SVC] [--json]; YEAR is %d..%d",
 		    VAKT_YEAR_MIN, VAKT_YEAR_MAX);
 		return EX_USAGE;
 	}
@@ -1121,7 +1147,7 @@ parse_at(const struct ctl *c, const char *s, int64_t *ms)
 		    !isdigit((unsigned char)s[i]))
 			return -1;
 	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
-		&n) != 6 ||
+	        &n) != 6 ||
 	    (sep != 'T' && sep != ' ') || n != 16)
 		return -1;
 	rest = s + n;
@@ -1136,13 +1162,15 @@ parse_at(const struct ctl *c, const char *s, int64_t *ms)
 	if (rest[0] == '\0')
 		return vakt_calendar_utc(&c->tz, y, mo, d, h, mi, sec, ms);
 	*ms = (vakt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-		  sec) * 1000;
+	          sec) *
+	    1000;
 	if (strcmp(rest, "Z") == 0)
 		return 0;
 	if ((rest[0] != '+' && rest[0] != '-') || strlen(rest) != 6 ||
 	    sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
 		return -1;
-	*ms -= (rest[0] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
+	*ms -=
+	    (rest[0] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
 	return 0;
 }
 
@@ -1168,30 +1196,32 @@ plan_json(const struct vakt_plan *p, const struct vakt_caller *who)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct vakt_step *st = &p->steps[i];
 
-		json_array_append_new(steps, json_pack("{s:s, s:s?, s:s, s:i}",
-		    "role", vakt_router_role_name(st->role), "who",
-		    st->who[0] != '\0' ? st->who : NULL, "number", st->number,
-		    "timeout", st->timeout_s));
+		json_array_append_new(steps,
+		    json_pack("{s:s, s:s?, s:s, s:i}", "role",
+		        vakt_router_role_name(st->role), "who",
+		        st->who[0] != '\0' ? st->who : NULL, "number",
+		        st->number, "timeout", st->timeout_s));
 	}
 	o = json_pack("{s:s, s:s, s:s}", "service", p->svc->id, "at", at,
 	    "category", vakt_calendar_category_name(p->cat));
 	if (p->cat == VAKT_CAT_HOLIDAY && p->day_name != NULL)
 		json_object_set_new(o, "holiday", json_string(p->day_name));
-	json_object_set_new(o, "youth", who->is_known ?
-	    json_string(who->youth.id) : json_null());
+	json_object_set_new(o, "youth",
+	    who->is_known ? json_string(who->youth.id) : json_null());
 	json_object_set_new(o, "coordinator",
-	    who->is_known && who->coordinator.id[0] != '\0' ?
-	    json_string(who->coordinator.id) : json_null());
+	    who->is_known && who->coordinator.id[0] != '\0'
+	        ? json_string(who->coordinator.id)
+	        : json_null());
 	json_object_set_new(o, "absent", json_boolean(p->is_absent));
-	json_object_set_new(o, "reason", json_string(
-	    vakt_router_why_text(p->why)));
+	json_object_set_new(
+	    o, "reason", json_string(vakt_router_why_text(p->why)));
 	json_object_set_new(o, "steps", steps);
 	return o;
 }
 
 static void
-plan_text(const struct vakt_plan *p, const struct vakt_caller *who,
-    const char *from)
+plan_text(
+    const struct vakt_plan *p, const struct vakt_caller *who, const char *from)
 {
 	static const char *const wday[] = {"Sunday", "Monday", "Tuesday",
 	    "Wednesday", "Thursday", "Friday", "Saturday"};
@@ -1268,7 +1298,7 @@ cmd_route(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (from == NULL) {
 		complain("usage: route --from NUMBER [--to SERVICE_NUMBER] "
-			 "[--at YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]] [--json]");
+		         "[--at YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]] [--json]");
 		return EX_USAGE;
 	}
 	if ((rc = need_store(c)) != 0 || (rc = route_service(c, to, &svc)) != 0)
@@ -1280,7 +1310,8 @@ cmd_route(struct ctl *c, int argc, char **argv)
 	now = vakt_clock_now_ms();
 	if (at != NULL && parse_at(c, at, &now) == -1) {
 		complain("route: --at \"%s\" is not a time (YYYY-MM-DDTHH:MM, "
-			 "optionally :SS and Z or ±HH:MM)", at);
+		         "optionally :SS and Z or ±HH:MM)",
+		    at);
 		return EX_DATAERR;
 	}
 	if (vakt_calendar_civil(&c->tz, now, &civ) == -1) {
@@ -1294,7 +1325,7 @@ cmd_route(struct ctl *c, int argc, char **argv)
 		return EX_DATAERR;
 	}
 	if (vakt_store_lookup_caller(c->store, svc->id, num,
-	    vakt_date_make(civ.year, civ.month, civ.day), &who, &err) == -1)
+	        vakt_date_make(civ.year, civ.month, civ.day), &who, &err) == -1)
 		return fail(&err);
 	vakt_router_plan(svc, &who, &c->tz, now, &plan);
 	if (c->json)
@@ -1349,8 +1380,8 @@ static int
 cmd_fallback_twiml(struct ctl *c, int argc, char **argv)
 {
 	const char *service = NULL;
-	const struct opt opts[] = {{"service", &service, NULL},
-	    {NULL, NULL, NULL}};
+	const struct opt opts[] = {
+	    {"service", &service, NULL}, {NULL, NULL, NULL}};
 	const struct vakt_service *svc;
 	char *pos[1], *doc;
 	size_t n_pos;
@@ -1382,8 +1413,8 @@ static int
 emit(const char *path, const struct vakt_buf *out)
 {
 	/* A report names youths by code: readable by its owner only. */
-	int fd = path != NULL ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) :
-				STDOUT_FILENO;
+	int fd = path != NULL ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)
+	                      : STDOUT_FILENO;
 	FILE *f = path != NULL && fd >= 0 ? fdopen(fd, "w") : stdout;
 
 	if (fd < 0 || f == NULL) {
@@ -1393,8 +1424,8 @@ emit(const char *path, const struct vakt_buf *out)
 		return EX_CANTCREAT;
 	}
 	if (out->len > 0 && fwrite(out->p, 1, out->len, f) != out->len) {
-		complain("%s: %s", path != NULL ? path : "stdout",
-		    strerror(errno));
+		complain(
+		    "%s: %s", path != NULL ? path : "stdout", strerror(errno));
 		if (path != NULL)
 			fclose(f);
 		return EX_IOERR;
@@ -1414,7 +1445,7 @@ static int
 cmd_report(struct ctl *c, int argc, char **argv)
 {
 	const char *from = NULL, *to = NULL, *period = NULL, *service = NULL,
-		   *by = NULL, *within = NULL, *format = NULL, *out = NULL;
+	           *by = NULL, *within = NULL, *format = NULL, *out = NULL;
 	bool external = false;
 	const struct opt opts[] = {{"from", &from, NULL}, {"to", &to, NULL},
 	    {"period", &period, NULL}, {"service", &service, NULL},
@@ -1444,11 +1475,11 @@ cmd_report(struct ctl *c, int argc, char **argv)
 	}
 	if (rc != 0) {
 		complain("usage: report (--from YYYY-MM-DD --to YYYY-MM-DD | "
-			 "--period 2026-T3|2026-11|2026-W48|2026) "
-			 "[--service SVC] [--by none|service|coordinator|youth|"
-			 "category|day|week|month|tertial] [--within SECONDS] "
-			 "[--format text|csv|json|html] [--out FILE] "
-			 "[--external]");
+		         "--period 2026-T3|2026-11|2026-W48|2026) "
+		         "[--service SVC] [--by none|service|coordinator|youth|"
+		         "category|day|week|month|tertial] [--within SECONDS] "
+		         "[--format text|csv|json|html] [--out FILE] "
+		         "[--external]");
 		return EX_USAGE;
 	}
 	if ((rc = need_store(c)) != 0)
@@ -1462,7 +1493,7 @@ cmd_report(struct ctl *c, int argc, char **argv)
 	kv_add(&args, "format", format);
 	kv_add(&args, "external", external ? "true" : NULL);
 	if (vakt_api_report_params(c->cfg, &c->tz, &args, vakt_clock_now_ms(),
-		&p, &fmt, &err) == -1) {
+	        &p, &fmt, &err) == -1) {
 		complain("report: %s", err.msg);
 		return EX_DATAERR;
 	}
@@ -1492,14 +1523,15 @@ token_add(struct ctl *c, const char *name, const char *role)
 	}
 	vakt_auth_hash(token, hash);
 	if (vakt_store_token_add(c->store, name, r, hash, c->actor,
-		vakt_clock_now_ms(), &err) == -1)
+	        vakt_clock_now_ms(), &err) == -1)
 		rc = fail(&err);
 	else
 		printf("%s\n", token);
 	explicit_bzero(token, sizeof(token));
 	if (rc == 0 && isatty(STDOUT_FILENO))
-		fprintf(stderr, "vaktctl: token %s (%s) made. It is shown only "
-				"this once: keep it safe.\n",
+		fprintf(stderr,
+		    "vaktctl: token %s (%s) made. It is shown only "
+		    "this once: keep it safe.\n",
 		    name, role);
 	return rc;
 }
@@ -1523,13 +1555,14 @@ token_list(struct ctl *c)
 
 		when_local(v[i].created_ms, made);
 		when_local(v[i].last_used_ms, used);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}",
-		    "name", v[i].name, "role", vakt_auth_role_name(v[i].role),
-		    "created_ms", (json_int_t)v[i].created_ms, "last_used_ms",
-		    (json_int_t)v[i].last_used_ms));
-		table_row(&t, (const char *[]){v[i].name,
-		    vakt_auth_role_name(v[i].role), made,
-		    v[i].last_used_ms != 0 ? used : "never"});
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:I, s:I}", "name", v[i].name, "role",
+		        vakt_auth_role_name(v[i].role), "created_ms",
+		        (json_int_t)v[i].created_ms, "last_used_ms",
+		        (json_int_t)v[i].last_used_ms));
+		table_row(&t,
+		    (const char *[]){v[i].name, vakt_auth_role_name(v[i].role),
+		        made, v[i].last_used_ms != 0 ? used : "never"});
 	}
 	free(v);
 	finish_listing(c, arr, &t);
@@ -1556,13 +1589,13 @@ cmd_token(struct ctl *c, int argc, char **argv)
 		return token_list(c);
 	if (n == 2 && strcmp(pos[0], "revoke") == 0) {
 		if (vakt_store_token_revoke(c->store, pos[1], c->actor,
-			vakt_clock_now_ms(), &err) == -1)
+		        vakt_clock_now_ms(), &err) == -1)
 			return fail(&err);
 		printf("token %s revoked\n", pos[1]);
 		return 0;
 	}
 	complain("usage: token add NAME --role leader|admin | list [--json] | "
-		 "revoke NAME");
+	         "revoke NAME");
 	return EX_USAGE;
 }
 
@@ -1600,48 +1633,50 @@ static const struct command {
 	const char *help;
 } commands[] = {
     {"coordinator", cmd_coordinator,
-	"coordinator add ID --name NAME --phone NUMBER [--service SVC]\n"
-	"  coordinator list [--service SVC] [--json]\n"
-	"  coordinator remove ID"},
+        "coordinator add ID --name NAME --phone NUMBER [--service SVC]\n"
+        "  coordinator list [--service SVC] [--json]\n"
+        "  coordinator remove ID"},
     {"youth", cmd_youth,
-	"youth add ID --phone NUMBER --coordinator CID [--name NAME] "
-	"[--service SVC]\n"
-	"  youth list [--service SVC] [--coordinator CID] [--json]\n"
-	"  youth move ID --coordinator CID\n"
-	"  youth remove ID"},
+        "youth add ID --phone NUMBER --coordinator CID [--name NAME] "
+        "[--service SVC]\n"
+        "  youth list [--service SVC] [--coordinator CID] [--json]\n"
+        "  youth move ID --coordinator CID\n"
+        "  youth remove ID"},
     {"absence", cmd_absence,
-	"absence add CID --from YYYY-MM-DD --to YYYY-MM-DD "
-	"[--substitute CID]\n"
-	"  absence list [--service SVC] [--json]\n"
-	"  absence remove N"},
+        "absence add CID --from YYYY-MM-DD --to YYYY-MM-DD "
+        "[--substitute CID]\n"
+        "  absence list [--service SVC] [--json]\n"
+        "  absence remove N"},
     {"import", cmd_import,
-	"import FILE.csv    (columns: type,id,name,phone,coordinator,"
-	"service)"},
+        "import FILE.csv    (columns: type,id,name,phone,coordinator,"
+        "service)"},
     {"audit", cmd_audit, "audit [--limit N] [--json]"},
     {"holidays", cmd_holidays,
-	"holidays YEAR [--country NO|DK|SE] [--service SVC] [--json]"},
+        "holidays YEAR [--country NO|DK|SE] [--service SVC] [--json]"},
     {"route", cmd_route,
-	"route --from NUMBER [--to SERVICE_NUMBER] [--at TIME] [--json]"},
+        "route --from NUMBER [--to SERVICE_NUMBER] [--at TIME] [--json]"},
     {"fallback-twiml", cmd_fallback_twiml, "fallback-twiml [--service SVC]"},
     {"report", cmd_report,
-	"report (--from DATE --to DATE | --period 2026-T3|2026-11) "
-	"[--service SVC]\n"
-	"    [--by G] [--within SECONDS] [--format text|csv|json|html] "
-	"[--out FILE] [--external]"},
+        "report (--from DATE --to DATE | --period 2026-T3|2026-11) "
+        "[--service SVC]\n"
+        "    [--by G] [--within SECONDS] [--format text|csv|json|html] "
+        "[--out FILE] [--external]"},
     {"token", cmd_token,
-	"token add NAME --role leader|admin | token list [--json] | "
-	"token revoke NAME"},
-    {"purge", cmd_purge, "purge    (delete contacts older than "
-	"retention.contacts_days)"},
+        "token add NAME --role leader|admin | token list [--json] | "
+        "token revoke NAME"},
+    {"purge", cmd_purge,
+        "purge    (delete contacts older than "
+        "retention.contacts_days)"},
     {"sign", cmd_sign, "sign /PATH[?QUERY] [NAME=VALUE …]"},
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: vaktctl [-c FILE] COMMAND …\n"
-		   "  -c, --config FILE  configuration (default %s/vakt.conf)\n"
-		   "commands:\n",
+	fprintf(f,
+	    "usage: vaktctl [-c FILE] COMMAND …\n"
+	    "  -c, --config FILE  configuration (default %s/vakt.conf)\n"
+	    "commands:\n",
 	    SYSCONFDIR_VAKT);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].help);
@@ -1667,7 +1702,8 @@ main(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 ||
-			strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+		        strcmp(argv[i], "--config") == 0) &&
+		    i + 1 < argc)
 			c.conf_path = argv[++i];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			c.conf_path = argv[i] + 9;

@@ -117,14 +117,15 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	ref.role = plan.steps[0].role;
 	if (vakt_app_write(app) == 0) {
 		if (vakt_store_call_add(app->store, call.call_sid, call.from,
-			&plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
+		        &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
 			vakt_app_fault(app, "call add", &err);
 			ref.contact = 0;
 		}
 	}
 	/* A retried webhook: answer with the first step it got before. */
-	if (is_dup && vakt_store_call_get(app->store, ref.contact, &rec,
-			  &err) == 1 && rec.n_steps > 0) {
+	if (is_dup &&
+	    vakt_store_call_get(app->store, ref.contact, &rec, &err) == 1 &&
+	    rec.n_steps > 0) {
 		ref.role = rec.steps[0].role;
 		reply_dial(app, rep, svc, &ref, &rec.steps[0], call.from);
 	} else {
@@ -176,21 +177,25 @@ queue_alerts(struct vakt_app *app, const struct vakt_service *svc,
 
 	if (rec->cat == VAKT_CAT_OFFICE && rec->n_steps > 0 &&
 	    (rec->steps[0].role == VAKT_ROLE_COORDINATOR ||
-		rec->steps[0].role == VAKT_ROLE_SUBSTITUTE) &&
+	        rec->steps[0].role == VAKT_ROLE_SUBSTITUTE) &&
 	    strcmp(rec->steps[0].number, svc->beredskap) != 0)
 		to[1] = rec->steps[0].number;
 	for (size_t i = 0; i < 2 && to[i] != NULL; i++) {
 		struct vakt_outbox_msg m = {.contact = rec->id,
-		    .service = svc->id, .purpose = VAKT_PURPOSE_ALERT,
-		    .to = to[i], .from = svc->number, .body = text};
+		    .service = svc->id,
+		    .purpose = VAKT_PURPOSE_ALERT,
+		    .to = to[i],
+		    .from = svc->number,
+		    .body = text};
 
 		if (vakt_app_write(app) == -1 ||
 		    vakt_store_outbox_add(app->store, &m, vakt_clock_now_ms(),
-			NULL, &err) == -1) {
+		        NULL, &err) == -1) {
 			if (!app->is_turn_faulted)
 				vakt_app_fault(app, "alert", &err);
-			vakt_log_errx("voice: missed-call alert for contact %lld "
-				      "could not be queued",
+			vakt_log_errx(
+			    "voice: missed-call alert for contact %lld "
+			    "could not be queued",
 			    (long long)rec->id);
 			break;
 		}
@@ -209,8 +214,8 @@ call_missed(struct vakt_app *app, const struct vakt_service *svc,
 
 	if (vakt_app_write(app) == -1)
 		return;
-	if (vakt_store_call_missed(app->store, rec->id, why, now_ms, &changed,
-		&err) == -1) {
+	if (vakt_store_call_missed(
+	        app->store, rec->id, why, now_ms, &changed, &err) == -1) {
 		vakt_app_fault(app, "call missed", &err);
 		return;
 	}
@@ -230,8 +235,8 @@ leg_outcome(const struct vakt_service *svc, const struct vakt_twilio_dial *d,
     bool is_confirmed)
 {
 	const char *st = d->dial_status;
-	bool picked_up = strcmp(st, "completed") == 0 ||
-	    strcmp(st, "answered") == 0;
+	bool picked_up =
+	    strcmp(st, "completed") == 0 || strcmp(st, "answered") == 0;
 
 	if (svc->confirm_answer ? is_confirmed && d->bridged != 0 : picked_up)
 		return VAKT_LEG_ANSWERED;
@@ -254,14 +259,15 @@ ring_step(struct vakt_app *app, struct vakt_reply *rep,
     const struct vakt_service *svc, const struct vakt_call_rec *rec, int step,
     int64_t now_ms)
 {
-	struct vakt_twilio_ref ref = {.contact = rec->id, .step = step,
+	struct vakt_twilio_ref ref = {.contact = rec->id,
+	    .step = step,
 	    .role = rec->steps[step - 1].role};
 	struct vakt_err err;
 
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	if (vakt_app_write(app) == 0 &&
 	    vakt_store_leg_start(app->store, rec->id, step,
-		&rec->steps[step - 1], now_ms, &err) == -1)
+	        &rec->steps[step - 1], now_ms, &err) == -1)
 		vakt_app_fault(app, "leg start", &err);
 	reply_dial(app, rep, svc, &ref, &rec->steps[step - 1], rec->caller);
 }
@@ -273,8 +279,8 @@ next_logged(struct vakt_app *app, struct vakt_reply *rep,
 {
 	int64_t now = vakt_clock_now_ms();
 	int i = ref->step - 1;
-	enum vakt_leg_outcome out = leg_outcome(svc, d,
-	    i < (int)rec->n_steps && rec->legs[i].confirmed_ms != 0);
+	enum vakt_leg_outcome out = leg_outcome(
+	    svc, d, i < (int)rec->n_steps && rec->legs[i].confirmed_ms != 0);
 	struct vakt_err err;
 	bool is_new = false;
 
@@ -282,16 +288,16 @@ next_logged(struct vakt_app *app, struct vakt_reply *rep,
 	    (long long)rec->id, ref->step, vakt_contact_leg_outcome_name(out));
 	if (vakt_app_write(app) == 0 &&
 	    vakt_store_leg_end(app->store, rec->id, ref->step, d->dial_sid, out,
-		now, &is_new, &err) == -1)
+	        now, &is_new, &err) == -1)
 		vakt_app_fault(app, "leg end", &err);
 	if (out == VAKT_LEG_ANSWERED) {
 		/* Without confirmation, the answer time is end - duration. */
-		int64_t at = svc->confirm_answer ?
-		    rec->legs[i].confirmed_ms : now - d->duration_s * 1000LL;
+		int64_t at = svc->confirm_answer ? rec->legs[i].confirmed_ms
+		                                 : now - d->duration_s * 1000LL;
 
 		if (vakt_app_write(app) == 0 &&
-		    vakt_store_call_answered(app->store, rec->id, ref->step, at,
-			&err) == -1)
+		    vakt_store_call_answered(
+		        app->store, rec->id, ref->step, at, &err) == -1)
 			vakt_app_fault(app, "call answered", &err);
 		app->counters.answered += is_new ? 1 : 0;
 		reply_hangup(rep);
@@ -324,7 +330,7 @@ failsafe_missed(struct vakt_app *app, const struct vakt_service *svc,
 	rec.received_ms = vakt_clock_now_ms();
 	app->counters.missed++;
 	vakt_log_warnx("voice: call %s missed while routed without the "
-		       "database",
+	               "database",
 	    d->call.call_sid);
 	queue_alerts(app, svc, &rec);
 }
@@ -391,8 +397,8 @@ load_call(struct vakt_app *app, int64_t id, const char *call_sid,
 	if (found == -1)
 		vakt_app_fault(app, "call get", &err);
 	else if (found == 0)
-		vakt_log_warnx("voice: contact %lld not in the database",
-		    (long long)id);
+		vakt_log_warnx(
+		    "voice: contact %lld not in the database", (long long)id);
 	if (found == 1 && call_sid[0] != '\0' &&
 	    strcmp(call_sid, rec->call_sid) != 0) {
 		vakt_log_warnx("voice: contact %lld belongs to another call",
@@ -443,8 +449,9 @@ whisper_text(struct vakt_app *app, const struct vakt_service *svc,
 
 	vakt_buf_printf(&b, "%s: anrop fra ", svc->name);
 	if (load_call(app, contact, parent_sid, &rec) && rec.youth[0] != '\0')
-		vakt_buf_printf(&b, "%s, %s", rec.youth_name[0] != '\0' ?
-		    rec.youth_name : "ungdom", rec.youth);
+		vakt_buf_printf(&b, "%s, %s",
+		    rec.youth_name[0] != '\0' ? rec.youth_name : "ungdom",
+		    rec.youth);
 	else
 		vakt_buf_puts(&b, "ukjent nummer");
 	vakt_buf_puts(&b, ". Trykk 1 for å ta samtalen.");
@@ -472,12 +479,12 @@ whisper_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	svc = vakt_webhook_service_by_id(app, ref.service);
 	text = whisper_text(app, svc, ref.contact, leg.parent_sid);
-	body = vakt_twilio_render_whisper(app->cfg->http.public_url, &ref, text,
-	    svc, &len);
+	body = vakt_twilio_render_whisper(
+	    app->cfg->http.public_url, &ref, text, svc, &len);
 	free(text);
 	vakt_webhook_xml(rep, body, len);
-	vakt_reply_note(rep, "contact=%lld leg=%d", (long long)ref.contact,
-	    ref.step);
+	vakt_reply_note(
+	    rep, "contact=%lld leg=%d", (long long)ref.contact, ref.step);
 }
 
 /*
@@ -502,7 +509,8 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	vakt_reply_note(rep, "contact=%lld leg=%d key=%s",
-	    (long long)ref.contact, ref.step, dg.digits[0] ? dg.digits : "none");
+	    (long long)ref.contact, ref.step,
+	    dg.digits[0] ? dg.digits : "none");
 	if (strcmp(dg.digits, "1") != 0) {
 		reply_hangup(rep);
 		return;
@@ -511,7 +519,7 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	if (load_call(app, ref.contact, dg.parent_sid, &rec) &&
 	    vakt_app_write(app) == 0 &&
 	    vakt_store_leg_confirm(app->store, ref.contact, ref.step,
-		dg.call_sid, vakt_clock_now_ms(), &err) == -1)
+	        dg.call_sid, vakt_clock_now_ms(), &err) == -1)
 		vakt_app_fault(app, "leg confirm", &err);
 	vakt_webhook_empty(rep);
 }
@@ -519,8 +527,8 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 static bool
 is_final_status(const char *st)
 {
-	static const char *const final[] = {"completed", "busy", "failed",
-	    "no-answer", "canceled"};
+	static const char *const final[] = {
+	    "completed", "busy", "failed", "no-answer", "canceled"};
 
 	for (size_t i = 0; i < sizeof(final) / sizeof(final[0]); i++)
 		if (strcmp(st, final[i]) == 0)
@@ -536,8 +544,8 @@ is_final_status(const char *st)
  * and /next marks the call missed then.
  */
 static bool
-has_pending_answer(const struct vakt_service *svc,
-    const struct vakt_call_rec *rec)
+has_pending_answer(
+    const struct vakt_service *svc, const struct vakt_call_rec *rec)
 {
 	for (size_t i = 0; i < rec->n_steps; i++) {
 		const struct vakt_leg_rec *leg = &rec->legs[i];
@@ -586,8 +594,8 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	vakt_reply_note(rep, "contact=%lld", (long long)rec.id);
 	if (vakt_app_write(app) == 0 &&
-	    vakt_store_call_ended(app->store, rec.id, st.duration_s, now,
-		&err) == -1)
+	    vakt_store_call_ended(
+	        app->store, rec.id, st.duration_s, now, &err) == -1)
 		vakt_app_fault(app, "call ended", &err);
 	svc = vakt_webhook_service_by_id(app, rec.service);
 	if (rec.status == VAKT_STATUS_OPEN && !has_pending_answer(svc, &rec))
@@ -598,12 +606,12 @@ void
 vakt_voice_routes(struct vakt_http *http, struct vakt_app *app)
 {
 	vakt_http_route(http, "/twilio/voice", VAKT_POST, true, voice_cb, app);
-	vakt_http_route(http, "/twilio/voice/next", VAKT_POST, true, next_cb,
-	    app);
-	vakt_http_route(http, "/twilio/voice/whisper", VAKT_POST, true,
-	    whisper_cb, app);
-	vakt_http_route(http, "/twilio/voice/confirm", VAKT_POST, true,
-	    confirm_cb, app);
-	vakt_http_route(http, "/twilio/voice/status", VAKT_POST, true,
-	    status_cb, app);
+	vakt_http_route(
+	    http, "/twilio/voice/next", VAKT_POST, true, next_cb, app);
+	vakt_http_route(
+	    http, "/twilio/voice/whisper", VAKT_POST, true, whisper_cb, app);
+	vakt_http_route(
+	    http, "/twilio/voice/confirm", VAKT_POST, true, confirm_cb, app);
+	vakt_http_route(
+	    http, "/twilio/voice/status", VAKT_POST, true, status_cb, app);
 }

@@ -12,18 +12,18 @@
 #include "vakt/twilio.h"
 
 bool
-vakt_webhook_verified(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep)
+vakt_webhook_verified(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
 {
 	const struct vakt_config *cfg = app->cfg;
 	struct vakt_err err;
 
-	if (vakt_twilio_verify(cfg->twilio.auth_token, cfg->http.public_url,
-		req, &err) == 0)
+	if (vakt_twilio_verify(
+	        cfg->twilio.auth_token, cfg->http.public_url, req, &err) == 0)
 		return true;
 	app->counters.rejected++;
-	vakt_log_warnx("twilio: %s refused: %s peer=%s", req->path, err.msg,
-	    req->peer);
+	vakt_log_warnx(
+	    "twilio: %s refused: %s peer=%s", req->path, err.msg, req->peer);
 	vakt_reply_text(rep, 403, "%s", err.msg);
 	return false;
 }
@@ -53,8 +53,8 @@ vakt_webhook_empty(struct vakt_reply *rep)
 }
 
 const struct vakt_service *
-vakt_webhook_service_by_to(const struct vakt_app *app, const char *to,
-    bool *is_known)
+vakt_webhook_service_by_to(
+    const struct vakt_app *app, const char *to, bool *is_known)
 {
 	const struct vakt_service *svc = NULL;
 	char num[VAKT_E164_LEN], masked[VAKT_E164_LEN];
@@ -73,7 +73,8 @@ vakt_webhook_service_by_to(const struct vakt_app *app, const char *to,
 const struct vakt_service *
 vakt_webhook_service_by_id(const struct vakt_app *app, const char *id)
 {
-	const struct vakt_service *svc = vakt_config_service_by_id(app->cfg, id);
+	const struct vakt_service *svc =
+	    vakt_config_service_by_id(app->cfg, id);
 
 	return svc != NULL ? svc : &app->cfg->services[0];
 }
@@ -89,8 +90,8 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 
 	memset(who, 0, sizeof(*who));
 	if (!is_known_svc) {
-		vakt_router_safety(svc, &app->tz, now_ms,
-		    VAKT_WHY_UNKNOWN_SERVICE, plan);
+		vakt_router_safety(
+		    svc, &app->tz, now_ms, VAKT_WHY_UNKNOWN_SERVICE, plan);
 		return;
 	}
 	if (vakt_e164_normalize(from, num) == -1 ||
@@ -101,14 +102,15 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 	}
 	if (vakt_app_write(app) == -1 ||
 	    vakt_store_lookup_caller(app->store, svc->id, num,
-		vakt_date_make(civ.year, civ.month, civ.day), who, &err) == -1) {
+	        vakt_date_make(civ.year, civ.month, civ.day), who,
+	        &err) == -1) {
 		char masked[VAKT_E164_LEN];
 
 		if (!app->is_turn_faulted)
 			vakt_app_fault(app, "lookup", &err);
 		app->counters.failsafe_plans++;
 		vakt_log_warnx("twilio: safety plan for %s: database "
-			       "unavailable",
+		               "unavailable",
 		    vakt_mask_e164(num, masked));
 		vakt_router_plan(svc, NULL, &app->tz, now_ms, plan);
 		return;

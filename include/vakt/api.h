@@ -37,8 +37,8 @@ struct vakt_api; /* opaque, daemon/api.c */
  * a child process so that a long one never holds up a call.  Free with
  * vakt_api_free(), which stops reports still running.
  */
-struct vakt_api *vakt_api_new(struct vakt_http *http, struct event_base *base,
-    struct vakt_app *app);
+struct vakt_api *vakt_api_new(
+    struct vakt_http *http, struct event_base *base, struct vakt_app *app);
 void vakt_api_free(struct vakt_api *api);
 
 #endif

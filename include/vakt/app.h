@@ -23,15 +23,15 @@ struct vakt_store;
 
 /* Counters for /metrics that are not per-request HTTP counts. */
 struct vakt_counters {
-	uint64_t store_errors;	  /* statements or commits that failed */
+	uint64_t store_errors;    /* statements or commits that failed */
 	uint64_t failsafe_plans;  /* calls routed by the safety plan */
-	uint64_t reloads;	  /* successful SIGHUP reloads */
+	uint64_t reloads;         /* successful SIGHUP reloads */
 	uint64_t reload_failures; /* refused SIGHUP reloads */
-	uint64_t calls;		  /* new inbound calls */
-	uint64_t missed;	  /* calls that nobody answered */
-	uint64_t answered;	  /* calls confirmed by a key press */
-	uint64_t sms_in;	  /* messages received */
-	uint64_t rejected;	  /* webhooks refused: signature, form */
+	uint64_t calls;           /* new inbound calls */
+	uint64_t missed;          /* calls that nobody answered */
+	uint64_t answered;        /* calls confirmed by a key press */
+	uint64_t sms_in;          /* messages received */
+	uint64_t rejected;        /* webhooks refused: signature, form */
 };
 
 struct vakt_app {
@@ -59,8 +59,8 @@ int vakt_app_write(struct vakt_app *app);
  * fault state begins (a repeating error is not logged per request).
  * Marks the rest of the turn as faulted.
  */
-void vakt_app_fault(struct vakt_app *app, const char *what,
-    const struct vakt_err *err);
+void vakt_app_fault(
+    struct vakt_app *app, const char *what, const struct vakt_err *err);
 
 /* A database use that worked: ends the fault state with a log line. */
 void vakt_app_ok(struct vakt_app *app);

@@ -16,53 +16,65 @@
 
 /* One service: one number, its hours, holidays, beredskap and fallback. */
 struct vakt_service {
-	char *id;     /* [a-z0-9_-]{1,32} */
+	char *id; /* [a-z0-9_-]{1,32} */
 	char *name;
 	char *number; /* E.164, the number youths call and text */
 	struct vakt_calendar cal;
 	struct vakt_special_day *special; /* owned; cal.special points here */
-	int ring_timeout_s;		  /* 5..600, default 20 */
-	bool confirm_answer;		  /* whisper + press 1, default true */
-	char *beredskap;		  /* E.164, required */
-	char *fallback;			  /* E.164 or NULL */
-	char *voice;			  /* <Say voice>, default Polly.Liv */
-	char *language;			  /* <Say language>, default nb-NO */
-	int short_abandon_s;		  /* reports, default 5 */
+	int ring_timeout_s;               /* 5..600, default 20 */
+	bool confirm_answer;              /* whisper + press 1, default true */
+	char *beredskap;                  /* E.164, required */
+	char *fallback;                   /* E.164 or NULL */
+	char *voice;                      /* <Say voice>, default Polly.Liv */
+	char *language;                   /* <Say language>, default nb-NO */
+	int short_abandon_s;              /* reports, default 5 */
+};
+
+/* http = { … } */
+struct vakt_config_http {
+	char *listen;
+	int port;            /* 0..65535; 0 picks a free port */
+	char *public_url;    /* no trailing slash */
+	size_t max_body;     /* bytes, default 64 KiB */
+	size_t max_headers;  /* bytes, default 8 KiB */
+	int timeout_s;       /* per connection, default 10 */
+	int max_connections; /* default 512 */
+	int busy_timeout_ms; /* SQLite wait on the webhook path, 500 */
+};
+
+/* twilio = { … } */
+struct vakt_config_twilio {
+	char *account_sid;
+	char *auth_token; /* secret: wiped on free */
+	char *api_url;    /* no trailing slash */
+};
+
+/* retention = { … } */
+struct vakt_config_retention {
+	int contacts_days;
+	bool keep_message_bodies;
+};
+
+/* outbox = { … } */
+struct vakt_config_outbox {
+	int64_t retry_first_ms; /* default 2000 */
+	int64_t retry_max_ms;   /* default 300000 */
+	int64_t give_up_ms;     /* default 24 h */
+	int validity_s;         /* Twilio ValidityPeriod, default 900 */
+	int max_in_flight;      /* concurrent sends, default 8 */
+	int64_t timeout_ms;     /* one send, default 30 s */
 };
 
 struct vakt_config {
-	char *path;	/* the file, as given */
+	char *path;     /* the file, as given */
 	char *timezone; /* tz database name, default Europe/Oslo */
 	char *database; /* resolved against the config file's folder */
-	struct {
-		char *listen;
-		int port;	   /* 0..65535; 0 picks a free port */
-		char *public_url;  /* no trailing slash */
-		size_t max_body;   /* bytes, default 64 KiB */
-		size_t max_headers; /* bytes, default 8 KiB */
-		int timeout_s;	   /* per connection, default 10 */
-		int max_connections; /* default 512 */
-		int busy_timeout_ms; /* SQLite wait on the webhook path, 500 */
-	} http;
-	struct {
-		char *account_sid;
-		char *auth_token; /* secret: wiped on free */
-		char *api_url;	  /* no trailing slash */
-	} twilio;
+	struct vakt_config_http http;
+	struct vakt_config_twilio twilio;
 	struct vakt_service *services;
 	size_t n_services;
-	struct {
-		int contacts_days;
-		bool keep_message_bodies;
-	} retention;
-	struct {
-		int64_t retry_first_ms; /* default 2000 */
-		int64_t retry_max_ms;	/* default 300000 */
-		int64_t give_up_ms;	/* default 24 h */
-		int validity_s;		/* Twilio ValidityPeriod, default 900 */
-		int max_in_flight;	/* concurrent sends, default 8 */
-		int64_t timeout_ms;	/* one send, default 30 s */
-	} outbox;
+	struct vakt_config_retention retention;
+	struct vakt_config_outbox outbox;
 };
 
 /*
@@ -72,8 +84,8 @@ struct vakt_config {
  * problem to errs, each as "FILE:LINE: setting.path: message" (without
  * ":LINE" where libconfig gives none).  Never logs.
  */
-int vakt_config_load(const char *path, struct vakt_config **out,
-    struct vakt_strlist *errs);
+int vakt_config_load(
+    const char *path, struct vakt_config **out, struct vakt_strlist *errs);
 
 void vakt_config_free(struct vakt_config *cfg); /* NULL is a no-op */
 

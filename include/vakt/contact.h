@@ -13,20 +13,20 @@ enum vakt_kind {
 
 /* contacts.status */
 enum vakt_status {
-	VAKT_STATUS_OPEN = 0,	  /* call ringing / SMS awaiting a reply */
+	VAKT_STATUS_OPEN = 0,     /* call ringing / SMS awaiting a reply */
 	VAKT_STATUS_ANSWERED = 1, /* a leg was confirmed / a reply relayed */
-	VAKT_STATUS_MISSED = 2,	  /* call: nobody answered */
+	VAKT_STATUS_MISSED = 2,   /* call: nobody answered */
 };
 
 /* contacts.missed_reason */
 enum vakt_missed {
-	VAKT_MISSED_HANGUP = 1,	   /* caller hung up while it rang */
+	VAKT_MISSED_HANGUP = 1,    /* caller hung up while it rang */
 	VAKT_MISSED_EXHAUSTED = 2, /* every step rang out */
 };
 
 /* legs.outcome (NULL while ringing) */
 enum vakt_leg_outcome {
-	VAKT_LEG_ANSWERED = 1,	    /* confirmed by a key press */
+	VAKT_LEG_ANSWERED = 1, /* confirmed by a key press */
 	VAKT_LEG_NO_ANSWER = 2,
 	VAKT_LEG_BUSY = 3,
 	VAKT_LEG_FAILED = 4,
@@ -42,9 +42,9 @@ const char *vakt_contact_leg_outcome_name(enum vakt_leg_outcome o);
 
 /* outbox.purpose */
 enum vakt_purpose {
-	VAKT_PURPOSE_ALERT = 0,	  /* missed-call or delivery alert */
+	VAKT_PURPOSE_ALERT = 0,   /* missed-call or delivery alert */
 	VAKT_PURPOSE_FORWARD = 1, /* a youth's SMS forwarded to staff */
-	VAKT_PURPOSE_RELAY = 2,	  /* a staff reply relayed to a youth */
+	VAKT_PURPOSE_RELAY = 2,   /* a staff reply relayed to a youth */
 	VAKT_PURPOSE_NOTICE = 3,  /* a help message back to staff */
 };
 

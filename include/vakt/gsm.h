@@ -34,7 +34,7 @@ size_t vakt_gsm_segments(const char *s);
  * characters, at a space or line break near the limit when there is
  * one.  Appends the parts to out; returns how many.
  */
-size_t vakt_gsm_forward(const char *tag, const char *body,
-    struct vakt_strlist *out);
+size_t vakt_gsm_forward(
+    const char *tag, const char *body, struct vakt_strlist *out);
 
 #endif

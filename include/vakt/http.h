@@ -54,15 +54,15 @@ void vakt_kvs_free(struct vakt_kvs *kvs);
 /* A plain view of one request: no libevent types. */
 struct vakt_req {
 	enum vakt_method method;
-	const char *uri;	 /* raw request-URI, path and query, encoded */
-	const char *path;	 /* raw path without the query */
-	struct vakt_kvs query;	 /* decoded query parameters */
-	struct vakt_kvs form;	 /* decoded form body (form routes only) */
+	const char *uri;         /* raw request-URI, path and query, encoded */
+	const char *path;        /* raw path without the query */
+	struct vakt_kvs query;   /* decoded query parameters */
+	struct vakt_kvs form;    /* decoded form body (form routes only) */
 	struct vakt_kvs headers; /* request headers */
-	const char *body;	 /* raw body, NUL-terminated */
+	const char *body;        /* raw body, NUL-terminated */
 	size_t body_len;
 	const char *peer; /* client address */
-	void *internal;	  /* http.c's own; handlers leave it alone */
+	void *internal;   /* http.c's own; handlers leave it alone */
 };
 
 /* Header value (name matched case-insensitively), or NULL. */
@@ -72,10 +72,10 @@ const char *vakt_req_header(const struct vakt_req *req, const char *name);
 struct vakt_reply {
 	int status;
 	const char *content_type; /* static string */
-	char *body;		  /* owned; NULL for an empty body */
+	char *body;               /* owned; NULL for an empty body */
 	size_t len;
 	const char *www_authenticate; /* static string or NULL */
-	char note[160];		      /* " key=value…" appended to the log */
+	char note[160];               /* " key=value…" appended to the log */
 };
 
 /* Set a plain-text reply (text/plain; charset=utf-8), body from fmt. */
@@ -101,8 +101,8 @@ struct vakt_http_later;
 struct vakt_http_later *vakt_http_later(const struct vakt_req *req);
 void vakt_http_finish(struct vakt_http_later *later, struct vakt_reply *rep);
 
-typedef void vakt_http_handler_fn(void *arg, const struct vakt_req *req,
-    struct vakt_reply *rep);
+typedef void vakt_http_handler_fn(
+    void *arg, const struct vakt_req *req, struct vakt_reply *rep);
 typedef int vakt_http_health_fn(void *arg, struct vakt_err *err);
 typedef void vakt_http_commit_fn(void *arg);
 /* Append Prometheus text lines to out. */
@@ -124,8 +124,8 @@ struct vakt_http *vakt_http_new(struct event_base *base,
 void vakt_http_free(struct vakt_http *http);
 
 /* Change the limits of a running server (SIGHUP). */
-void vakt_http_set_limits(struct vakt_http *http,
-    const struct vakt_http_limits *lim);
+void vakt_http_set_limits(
+    struct vakt_http *http, const struct vakt_http_limits *lim);
 
 /*
  * Route exact path to fn for the methods in the mask; other methods get
@@ -133,8 +133,8 @@ void vakt_http_set_limits(struct vakt_http *http,
  * application/x-www-form-urlencoded (else 415) and is parsed into
  * req->form (400 if malformed).  path is borrowed for the server's life.
  */
-void vakt_http_route(struct vakt_http *http, const char *path,
-    unsigned methods, bool is_form, vakt_http_handler_fn *fn, void *arg);
+void vakt_http_route(struct vakt_http *http, const char *path, unsigned methods,
+    bool is_form, vakt_http_handler_fn *fn, void *arg);
 
 /* Hooks: health for /healthz, commit before each turn's replies go
  * out, extra metrics for /metrics.  Any may be NULL. */
@@ -149,7 +149,7 @@ int vakt_http_listen(struct vakt_http *http, const char *addr, int port,
  * Stop accepting connections; done(arg) is called once every request
  * received so far has been answered and written (or after 5 s).
  */
-void vakt_http_drain(struct vakt_http *http, void (*done)(void *arg),
-    void *arg);
+void vakt_http_drain(
+    struct vakt_http *http, void (*done)(void *arg), void *arg);
 
 #endif

@@ -17,18 +17,16 @@ bool vakt_log_is_verbose(void);
 void vakt_log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vakt_log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vakt_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vakt_log_warnx(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-void vakt_log_info(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void vakt_log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vakt_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vakt_log_debugx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 /* Debug lines skip evaluating their arguments unless -v was given. */
-#define vakt_log_debug(...)                                                   \
-	do {                                                                  \
-		if (vakt_log_is_verbose())                                    \
-			vakt_log_debugx(__VA_ARGS__);                         \
+#define vakt_log_debug(...)                                                    \
+	do {                                                                   \
+		if (vakt_log_is_verbose())                                     \
+			vakt_log_debugx(__VA_ARGS__);                          \
 	} while (0)
 
 /* For startup and corrupted internal state only: log and exit(1). */

@@ -17,11 +17,18 @@ struct vakt_app;
 struct vakt_outbox; /* opaque, daemon/outbox.c */
 
 /*
+ * libcurl's process-wide set-up, once before anything else (it is not
+ * thread-safe) and its clean-up at exit.  0 or -1.
+ */
+int vakt_outbox_library_init(void);
+void vakt_outbox_library_cleanup(void);
+
+/*
  * An outbox on base that reads app->cfg (current configuration) and
  * app->store at each send.  Looks for due rows at once.  NULL with err.
  */
-struct vakt_outbox *vakt_outbox_new(struct event_base *base,
-    struct vakt_app *app, struct vakt_err *err);
+struct vakt_outbox *vakt_outbox_new(
+    struct event_base *base, struct vakt_app *app, struct vakt_err *err);
 
 /* Abandons sends in flight; their rows stay pending. NULL is a no-op. */
 void vakt_outbox_free(struct vakt_outbox *ob);

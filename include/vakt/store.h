@@ -213,7 +213,7 @@ bool vakt_store_batch_is_open(struct vakt_store *st);
 
 struct vakt_leg_rec {
 	bool is_started;
-	int outcome;	      /* enum vakt_leg_outcome, 0 while ringing */
+	int outcome;          /* enum vakt_leg_outcome, 0 while ringing */
 	int64_t confirmed_ms; /* key press, 0 if none */
 };
 
@@ -222,7 +222,7 @@ struct vakt_call_rec {
 	char call_sid[VAKT_CALLER_LEN]; /* the provider's id of the call */
 	char service[VAKT_ID_LEN];
 	char caller[VAKT_CALLER_LEN];
-	char youth[VAKT_ID_LEN];	/* "" for an unknown caller */
+	char youth[VAKT_ID_LEN];        /* "" for an unknown caller */
 	char youth_name[VAKT_NAME_LEN]; /* today's name, "" if removed */
 	char coordinator[VAKT_ID_LEN];
 	enum vakt_category cat;
@@ -358,7 +358,7 @@ enum vakt_direction {
 struct vakt_sms_meta {
 	const char *sid;  /* MessageSid */
 	const char *from; /* as received */
-	const char *to;	  /* the service number */
+	const char *to;   /* the service number */
 	size_t body_len;  /* characters */
 	int segments;
 };
@@ -369,12 +369,12 @@ struct vakt_sms_meta {
  * again: *is_dup true, *id 0.
  */
 int vakt_store_sms_add(struct vakt_store *st, const struct vakt_sms_meta *m,
-    const struct vakt_plan *plan, const struct vakt_caller *who,
-    int64_t *id, bool *is_dup, struct vakt_err *err);
+    const struct vakt_plan *plan, const struct vakt_caller *who, int64_t *id,
+    bool *is_dup, struct vakt_err *err);
 
 /* Was this MessageSid seen already?  1 yes, 0 no, -1 error. */
-int vakt_store_message_seen(struct vakt_store *st, const char *sid,
-    struct vakt_err *err);
+int vakt_store_message_seen(
+    struct vakt_store *st, const char *sid, struct vakt_err *err);
 
 /*
  * Log a staff message: dir REPLY (relayed to youth/number) or UNPLACED.
@@ -383,9 +383,9 @@ int vakt_store_message_seen(struct vakt_store *st, const char *sid,
  * their follow-up.  youth is "" for an unknown number.
  */
 int vakt_store_staff_message(struct vakt_store *st,
-    const struct vakt_sms_meta *m, const char *service,
-    enum vakt_direction dir, const char *staff_id, const char *youth,
-    const char *number, int64_t now_ms, struct vakt_err *err);
+    const struct vakt_sms_meta *m, const char *service, enum vakt_direction dir,
+    const char *staff_id, const char *youth, const char *number, int64_t now_ms,
+    struct vakt_err *err);
 
 /* The coordinator of service whose phone this is: 1 found, 0, -1. */
 int vakt_store_coordinator_by_phone(struct vakt_store *st, const char *service,

@@ -18,8 +18,8 @@
 struct vakt_service;
 
 #define VAKT_TWILIO_SIG_LEN 29 /* base64 of 20 bytes, and NUL */
-#define VAKT_SID_LEN	    64 /* CallSid, MessageSid, …; incl. NUL */
-#define VAKT_ADDR_LEN	    64 /* From/To as received; incl. NUL */
+#define VAKT_SID_LEN        64 /* CallSid, MessageSid, …; incl. NUL */
+#define VAKT_ADDR_LEN       64 /* From/To as received; incl. NUL */
 
 /*
  * The signature of url and the decoded form params: base64 of
@@ -71,8 +71,8 @@ struct vakt_twilio_dial {
 	struct vakt_twilio_call call;
 	char dial_status[32]; /* DialCallStatus */
 	char dial_sid[VAKT_SID_LEN];
-	int duration_s;	 /* DialCallDuration, 0 if absent */
-	int bridged;	 /* DialBridged: 1, 0, or -1 when not sent */
+	int duration_s;      /* DialCallDuration, 0 if absent */
+	int bridged;         /* DialBridged: 1, 0, or -1 when not sent */
 	bool is_caller_gone; /* parent CallStatus says the call is over */
 };
 
@@ -86,7 +86,7 @@ int vakt_twilio_parse_dial(const struct vakt_req *req,
 struct vakt_twilio_digits {
 	char call_sid[VAKT_SID_LEN];   /* the child leg */
 	char parent_sid[VAKT_SID_LEN]; /* the caller's call, "" if absent */
-	char digits[16];	       /* "" when none */
+	char digits[16];               /* "" when none */
 };
 
 int vakt_twilio_parse_digits(const struct vakt_req *req,
@@ -116,8 +116,8 @@ struct vakt_twilio_dial_spec {
 	bool is_confirm;       /* whisper + press 1 */
 };
 
-char *vakt_twilio_render_dial(const struct vakt_twilio_dial_spec *spec,
-    size_t *len);
+char *vakt_twilio_render_dial(
+    const struct vakt_twilio_dial_spec *spec, size_t *len);
 
 /* Said to the staff member only; no key within 8 s hangs the leg up. */
 char *vakt_twilio_render_whisper(const char *base_url,
@@ -125,8 +125,8 @@ char *vakt_twilio_render_whisper(const char *base_url,
     const struct vakt_service *svc, size_t *len);
 
 /* Said to the caller, then <Hangup/>. */
-char *vakt_twilio_render_say_hangup(const char *text,
-    const struct vakt_service *svc, size_t *len);
+char *vakt_twilio_render_say_hangup(
+    const char *text, const struct vakt_service *svc, size_t *len);
 
 char *vakt_twilio_render_hangup(size_t *len);
 char *vakt_twilio_render_empty(size_t *len);
@@ -136,8 +136,7 @@ char *vakt_twilio_render_empty(size_t *len);
  * vaktd does not answer: dial beredskap, then fallback, then the
  * closing message.
  */
-char *vakt_twilio_render_fallback(const struct vakt_service *svc,
-    size_t *len);
+char *vakt_twilio_render_fallback(const struct vakt_service *svc, size_t *len);
 
 /*
  * The end of a plan: the caller hears, in Norwegian, that nobody could

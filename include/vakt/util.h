@@ -121,6 +121,7 @@ struct vakt_strlist {
 	size_t n;
 	size_t cap;
 };
+
 void vakt_strlist_add(struct vakt_strlist *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vakt_strlist_free(struct vakt_strlist *l);
@@ -131,6 +132,7 @@ struct vakt_buf {
 	size_t len;
 	size_t cap;
 };
+
 void vakt_buf_add(struct vakt_buf *b, const void *data, size_t len);
 void vakt_buf_puts(struct vakt_buf *b, const char *s);
 void vakt_buf_printf(struct vakt_buf *b, const char *fmt, ...)

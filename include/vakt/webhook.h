@@ -17,8 +17,8 @@ struct vakt_app;
 struct vakt_service;
 
 /* True if req carries a good X-Twilio-Signature; else a 403 in rep. */
-bool vakt_webhook_verified(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep);
+bool vakt_webhook_verified(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep);
 
 /* Log and answer 400 with err's message. */
 void vakt_webhook_bad(struct vakt_app *app, const struct vakt_req *req,
