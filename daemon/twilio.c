@@ -436,7 +436,10 @@ vakt_twilio_render_fallback(const struct vakt_service *svc, size_t *len)
 	 * No action URLs: nothing here may depend on vaktd.  Without an
 	 * action, Twilio goes on to the next verb when a <Dial> ends, so
 	 * an unanswered beredskap leads to the fallback, then the
-	 * message.
+	 * message.  The price: if beredskap answers and hangs up first
+	 * while the caller stays on the line, the fallback rings too.  A
+	 * static document cannot tell the two apart, and ringing a human
+	 * once too often beats a youth left with nobody.
 	 */
 	vakt_buf_puts(&b, XML_HEAD "<Response>");
 	plain_dial(&b, svc, svc->beredskap);
