@@ -1406,3 +1406,17 @@ Test(sms, a_status_callback_with_a_bad_signature_records_nothing,
 	free(body);
 	free(target);
 }
+
+/* A service number texting a service number would forward forever. */
+Test(sms, a_message_from_a_service_number_is_dropped_not_forwarded,
+    .init = office, .fini = teardown)
+{
+	directory();
+	sms(VT_SERVICE, "looping?");
+	cr_assert(vt_daemon_wait_log(&env.d, "message from a service number "
+					     "dropped",
+	    2000));
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts"), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox"), 0);
+	cr_assert_eq(vt_fake_count(env.fake), 0);
+}

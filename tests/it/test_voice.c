@@ -1576,3 +1576,38 @@ Test(voice, without_confirmation_an_early_status_callback_is_no_miss,
 	free(extra);
 	stop(c);
 }
+
+/*
+ * A contact id from an action URL that Twilio sends for another call
+ * (an id a failed commit gave out twice) must not move that other
+ * call's log: the request goes on by the safety plan instead.
+ */
+Test(voice, an_action_for_another_call_does_not_touch_this_calls_log,
+    .fini = ctx_fini)
+{
+	struct ctx *c = start(NULL, false);
+	const char *mine = "CA00000000000000000000000000000021";
+	const char *other = "CA00000000000000000000000000000022";
+	const char *p[] = {CALL(mine, YOUTH, VT_SERVICE, "ringing"), NULL};
+	struct dial_want w1 = {COORD, YOUTH, 1, 1, 'c'};
+	struct dial_want safe = {VT_BEREDSKAP, YOUTH, 0, 2, 'b'};
+	struct vt_resp r;
+	char *a1, *a2;
+
+	add_directory(c);
+	vt_twilio_post(&r, &c->d, "/twilio/voice", p);
+	a1 = expect_dial(&r, &w1, NULL);
+	vt_resp_free(&r);
+	/* Twilio asks about `other`, with the URL that names `mine`. */
+	ring_out(&r, c, a1, other, YOUTH, 1);
+	a2 = expect_dial(&r, &safe, NULL);
+	vt_resp_free(&r);
+	cr_assert(vt_daemon_wait_log(&c->d, "belongs to another call", 2000));
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs WHERE outcome IS "
+			       "NOT NULL",
+			 NULL),
+	    0, "the first call's leg is untouched");
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 1);
+	free(a1);
+	free(a2);
+}
