@@ -209,8 +209,18 @@ db_exec(sqlite3 *db, const char *sql)
 	    "%s: %s", sql, msg != NULL ? msg : "?");
 }
 
+static int64_t db_count_text(const struct ctx *c, const char *sql,
+    const char *arg);
+
 static int64_t
 db_count(const struct ctx *c, const char *sql)
+{
+	return db_count_text(c, sql, NULL);
+}
+
+/* The same, with one text parameter ?1 bound (unless NULL). */
+static int64_t
+db_count_text(const struct ctx *c, const char *sql, const char *arg)
 {
 	sqlite3 *db = db_open(c);
 	sqlite3_stmt *s;
@@ -218,6 +228,9 @@ db_count(const struct ctx *c, const char *sql)
 
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK,
 	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (arg != NULL)
+		cr_assert_eq(sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT),
+		    SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
 	n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -1160,7 +1173,7 @@ Test(report_it, a_token_is_shown_once_stored_as_a_hash_and_revocable,
 {
 	struct ctx *c = ctx_new();
 	char *tok, *list, *json, *wal = vt_path(c->dir, "vakt.db-wal");
-	char hash[65], sql[160];
+	char hash[65];
 	struct vt_resp r;
 	struct vt_run run;
 	json_t *j;
@@ -1183,10 +1196,10 @@ Test(report_it, a_token_is_shown_once_stored_as_a_hash_and_revocable,
 	cr_assert_not(file_has(c->db, tok + 5) || file_has(wal, tok + 5),
 	    "token digits in the database");
 	sha256_hex(tok, hash);
-	snprintf(sql, sizeof(sql),
-	    "SELECT count(*) FROM tokens WHERE name = 'lea' AND hash = '%s'",
-	    hash);
-	cr_assert_eq(db_count(c, sql), 1, "the hash is kept");
+	cr_assert_eq(db_count_text(c, "SELECT count(*) FROM tokens WHERE name = "
+				      "'lea' AND hash = ?1",
+			 hash),
+	    1, "the hash is kept");
 
 	/* One name, one token; the role is asked for. */
 	CTL(&run, "token", "add", "lea", "--role", "admin");

@@ -10,6 +10,8 @@
  * holiday cannot close them); "evening" closes today and tomorrow.
  */
 #define _GNU_SOURCE /* asprintf, memmem */
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,22 +20,21 @@
 #include <time.h>
 
 #include <criterion/criterion.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <sqlite3.h>
 
-#include "fake/fake_twilio.h"
-#include "helpers.h"
 #include "vakt/calendar.h"
 #include "vakt/contact.h"
 
-#define KARI   "+4791111111" /* coordinator kari */
-#define NILS   "+4792222222" /* coordinator nils */
-#define OLA    "+4741111142" /* youth U-0142 Ola, kari's */
-#define PER    "+4741111143" /* youth U-0143 Per, kari's */
-#define ASE    "+4741111144" /* youth U-0144 Åse, kari's */
-#define STRAY  "+4791234567" /* nobody's number */
-#define WAIT   8000	     /* ms to wait for an SMS at the fake */
+#include "fake/fake_twilio.h"
+#include "helpers.h"
+
+#define KARI  "+4791111111" /* coordinator kari */
+#define NILS  "+4792222222" /* coordinator nils */
+#define OLA   "+4741111142" /* youth U-0142 Ola, kari's */
+#define PER   "+4741111143" /* youth U-0143 Per, kari's */
+#define ASE   "+4741111144" /* youth U-0144 Åse, kari's */
+#define STRAY "+4791234567" /* nobody's number */
+#define WAIT  8000          /* ms to wait for an SMS at the fake */
 
 /*
  * The running test's vaktd, fake and folder.  Criterion forks each test,
@@ -78,22 +79,23 @@ env_start(bool is_office)
 {
 	char today[16], tomorrow[16], *svc;
 	const char *day = is_office ? "open = \"00:00\"; close = \"24:00\";"
-				    : "closed = true;";
+	                            : "closed = true;";
 
 	oslo_date(0, today);
 	oslo_date(1, tomorrow);
-	cr_assert(asprintf(&svc,
-	    "office_hours = { days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\","
-	    "\"sat\",\"sun\"]; open = \"00:00\"; close = \"24:00\"; };\n"
-	    "special_days = (\n"
-	    " { date = \"%s\"; %s name = \"Test i dag\"; },\n"
-	    " { date = \"%s\"; %s name = \"Test i morgen\"; } );\n",
-	    today, day, tomorrow, day) > 0);
+	cr_assert(
+	    asprintf(&svc,
+	        "office_hours = { days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\","
+	        "\"sat\",\"sun\"]; open = \"00:00\"; close = \"24:00\"; };\n"
+	        "special_days = (\n"
+	        " { date = \"%s\"; %s name = \"Test i dag\"; },\n"
+	        " { date = \"%s\"; %s name = \"Test i morgen\"; } );\n",
+	        today, day, tomorrow, day) > 0);
 	env.fake = vt_fake_start();
 	env.dir = vt_tmpdir();
 	env.db = vt_path(env.dir, "vakt.db");
-	env.conf = vt_config(vt_fake_url(env.fake), svc,
-	    "outbox = { retry_first = 1; };");
+	env.conf = vt_config(
+	    vt_fake_url(env.fake), svc, "outbox = { retry_first = 1; };");
 	free(svc);
 	env.is_running = true;
 	cr_assert_eq(vt_daemon_start(&env.d, env.dir, env.conf), 0, "%s",
@@ -147,11 +149,11 @@ ctl_expect(int want, const char *const *args)
 	argv[n] = NULL;
 	vt_run(&r, NULL, argv);
 	if (want == 0)
-		cr_assert_eq(r.status, 0, "vaktctl %s %s: %s", args[0], args[1],
-		    r.err);
+		cr_assert_eq(
+		    r.status, 0, "vaktctl %s %s: %s", args[0], args[1], r.err);
 	else
-		cr_assert_neq(r.status, 0, "vaktctl %s %s succeeded", args[0],
-		    args[1]);
+		cr_assert_neq(
+		    r.status, 0, "vaktctl %s %s succeeded", args[0], args[1]);
 	vt_run_free(&r);
 	free(bin);
 }
@@ -194,8 +196,8 @@ assert_empty_twiml(const struct vt_resp *r)
 	xmlNodePtr root;
 
 	cr_assert_eq(r->status, 200, "status %ld: %s", r->status, r->body);
-	cr_assert_not_null(strcasestr(r->headers, "Content-Type: text/xml"),
-	    "%s", r->headers);
+	cr_assert_not_null(
+	    strcasestr(r->headers, "Content-Type: text/xml"), "%s", r->headers);
 	doc = xmlReadMemory(r->body, (int)r->len, "reply.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	cr_assert_not_null(doc, "not XML: %s", r->body);
@@ -208,14 +210,12 @@ assert_empty_twiml(const struct vt_resp *r)
 
 /* POST /twilio/sms as Twilio would; returns the raw answer. */
 static void
-sms_post(struct vt_resp *r, const char *sid, const char *from,
-    const char *body)
+sms_post(struct vt_resp *r, const char *sid, const char *from, const char *body)
 {
-	const char *p[] = {"ToCountry", "NO", "SmsMessageSid", sid,
-	    "NumMedia", "0", "SmsSid", sid, "SmsStatus", "received", "Body",
-	    body, "To", VT_SERVICE, "NumSegments", "1", "MessageSid", sid,
-	    "AccountSid", VT_SID, "From", from, "ApiVersion", "2010-04-01",
-	    NULL};
+	const char *p[] = {"ToCountry", "NO", "SmsMessageSid", sid, "NumMedia",
+	    "0", "SmsSid", sid, "SmsStatus", "received", "Body", body, "To",
+	    VT_SERVICE, "NumSegments", "1", "MessageSid", sid, "AccountSid",
+	    VT_SID, "From", from, "ApiVersion", "2010-04-01", NULL};
 
 	vt_twilio_post(r, &env.d, "/twilio/sms", p);
 }
@@ -242,8 +242,8 @@ sms(const char *from, const char *body)
 
 /* POST /twilio/sms/status for one of vaktd's messages: 204. */
 static void
-sms_status(const char *sid, const char *to, const char *status,
-    const char *error_code)
+sms_status(
+    const char *sid, const char *to, const char *status, const char *error_code)
 {
 	const char *p[] = {"MessageSid", sid, "SmsSid", sid, "MessageStatus",
 	    status, "SmsStatus", status, "AccountSid", VT_SID, "From",
@@ -252,8 +252,8 @@ sms_status(const char *sid, const char *to, const char *status,
 	struct vt_resp r;
 
 	vt_twilio_post(&r, &env.d, "/twilio/sms/status", p);
-	cr_assert_eq(r.status, 204, "%s %s: %ld %s", sid, status, r.status,
-	    r.body);
+	cr_assert_eq(
+	    r.status, 204, "%s %s: %ld %s", sid, status, r.status, r.body);
 	vt_resp_free(&r);
 }
 
@@ -273,22 +273,29 @@ db_open(void)
 }
 
 /*
- * The first column of the first row of a query built from fmt (test
- * data only, never user input), as an integer (-1 for NULL or no row)
- * or, with text set, as a copy the caller frees (NULL for NULL).
+ * The first column of the first row of sql, its ? parameters bound in
+ * order from the arguments as types says ('i' an int64_t, 't' a
+ * string), as an integer (-1 for NULL or no row) or, with text set, as
+ * a copy the caller frees (NULL for NULL).
  */
-static int64_t __attribute__((format(printf, 2, 0)))
-db_vquery(char **text, const char *fmt, va_list ap)
+static int64_t
+db_vquery(char **text, const char *sql, const char *types, va_list ap)
 {
 	sqlite3 *db = db_open();
 	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
-	char *sql;
 	int rc;
 
-	cr_assert(vasprintf(&sql, fmt, ap) > 0);
 	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	for (int i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 'i')
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+		else
+			rc = sqlite3_bind_text(s, i + 1,
+			    va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		cr_assert_eq(rc, SQLITE_OK, "%s: bind %d", sql, i + 1);
+	}
 	rc = sqlite3_step(s);
 	cr_assert(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql,
 	    sqlite3_errmsg(db));
@@ -301,45 +308,44 @@ db_vquery(char **text, const char *fmt, va_list ap)
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
-	free(sql);
 	return v;
 }
 
-static int64_t __attribute__((format(printf, 1, 2)))
-db_int(const char *fmt, ...)
+static int64_t
+db_int(const char *sql, const char *types, ...)
 {
 	va_list ap;
 	int64_t v;
 
-	va_start(ap, fmt);
-	v = db_vquery(NULL, fmt, ap);
+	va_start(ap, types);
+	v = db_vquery(NULL, sql, types, ap);
 	va_end(ap);
 	return v;
 }
 
 /* Caller frees; "" stands for NULL or no row. */
-static char *__attribute__((format(printf, 1, 2)))
-db_text(const char *fmt, ...)
+static char *
+db_text(const char *sql, const char *types, ...)
 {
 	va_list ap;
 	char *t;
 
-	va_start(ap, fmt);
-	(void)db_vquery(&t, fmt, ap);
+	va_start(ap, types);
+	(void)db_vquery(&t, sql, types, ap);
 	va_end(ap);
 	return t != NULL ? t : strdup("");
 }
 
 /* Poll until the query's integer is want; false after ms. */
-static bool __attribute__((format(printf, 3, 4)))
-db_wait(int64_t want, int ms, const char *fmt, ...)
+static bool
+db_wait(int64_t want, int ms, const char *sql, const char *types, ...)
 {
 	for (int waited = 0; waited <= ms; waited += 20) {
 		va_list ap;
 		int64_t v;
 
-		va_start(ap, fmt);
-		v = db_vquery(NULL, fmt, ap);
+		va_start(ap, types);
+		v = db_vquery(NULL, sql, types, ap);
 		va_end(ap);
 		if (v == want)
 			return true;
@@ -352,13 +358,16 @@ db_wait(int64_t want, int ms, const char *fmt, ...)
 static void
 wait_all_sent(int64_t n)
 {
-	cr_assert(db_wait(n, WAIT, "SELECT count(*) FROM outbox WHERE state = %d",
-		      VAKT_OUTBOX_SENT),
+	cr_assert(
+	    db_wait(n, WAIT, "SELECT count(*) FROM outbox WHERE state = ?", "i",
+	        (int64_t)(VAKT_OUTBOX_SENT)),
 	    "outbox rows sent: %lld, want %lld; pending %lld",
-	    (long long)db_int("SELECT count(*) FROM outbox WHERE state = 1"),
+	    (long long)db_int(
+	        "SELECT count(*) FROM outbox WHERE state = 1", ""),
 	    (long long)n,
-	    (long long)db_int("SELECT count(*) FROM outbox WHERE state = 0"));
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox"), n);
+	    (long long)db_int(
+	        "SELECT count(*) FROM outbox WHERE state = 0", ""));
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox", ""), n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -522,17 +531,19 @@ db_holds(const char *needle)
 	bool found = false;
 
 	cr_assert_eq(sqlite3_prepare_v2(db,
-			 "SELECT t.name, c.name FROM sqlite_master t,"
-			 " pragma_table_info(t.name) c WHERE t.type = 'table'",
-			 -1, &t, NULL),
+	                 "SELECT t.name, c.name FROM sqlite_master t,"
+	                 " pragma_table_info(t.name) c WHERE t.type = 'table'",
+	                 -1, &t, NULL),
 	    SQLITE_OK, "%s", sqlite3_errmsg(db));
 	while (!found && sqlite3_step(t) == SQLITE_ROW) {
 		char *sql;
 
-		cr_assert(asprintf(&sql,
-		    "SELECT count(*) FROM \"%s\" WHERE instr(CAST(\"%s\" AS"
-		    " BLOB), CAST(?1 AS BLOB)) > 0",
-		    sqlite3_column_text(t, 0), sqlite3_column_text(t, 1)) > 0);
+		cr_assert(
+		    asprintf(&sql,
+		        "SELECT count(*) FROM \"%s\" WHERE instr(CAST(\"%s\" AS"
+		        " BLOB), CAST(?1 AS BLOB)) > 0",
+		        sqlite3_column_text(t, 0),
+		        sqlite3_column_text(t, 1)) > 0);
 		cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL),
 		    SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
 		sqlite3_bind_text(q, 1, needle, -1, SQLITE_STATIC);
@@ -550,8 +561,8 @@ db_holds(const char *needle)
 static const char *
 file_holding(const char *needle)
 {
-	static const char *const names[] = {"vakt.db", "vakt.db-wal",
-	    "vakt.db-shm", "vakt.db-journal"};
+	static const char *const names[] = {
+	    "vakt.db", "vakt.db-wal", "vakt.db-shm", "vakt.db-journal"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *path = vt_path(env.dir, names[i]);
@@ -586,8 +597,8 @@ missed_call(const char *from)
 	vt_twilio_post(&r, &env.d, "/twilio/voice/status", gone);
 	cr_assert_eq(r.status, 204, "%s", r.body);
 	vt_resp_free(&r);
-	cr_assert_eq(db_int("SELECT status FROM contacts WHERE kind = %d",
-			 VAKT_KIND_CALL),
+	cr_assert_eq(db_int("SELECT status FROM contacts WHERE kind = ?", "i",
+	                 (int64_t)(VAKT_KIND_CALL)),
 	    VAKT_STATUS_MISSED);
 }
 
@@ -603,37 +614,42 @@ Test(sms, an_office_hours_message_from_a_youth_goes_to_the_coordinator,
 	directory();
 	sms_in(OLA, text, sid);
 	body = expect_sms(KARI, NULL);
-	cr_assert_str_eq(body, "[U-0142 Ola] Hei, kan du ringe meg? Hilsen Ola "
-			       "æøå");
+	cr_assert_str_eq(body,
+	    "[U-0142 Ola] Hei, kan du ringe meg? Hilsen Ola "
+	    "æøå");
 	free(body);
 	wait_all_sent(1);
 	cr_assert_eq(fake_count_to(VT_BEREDSKAP), 0, "beredskap is not asked");
 
 	/* The contact log: who, when, to whom, how long; never the text. */
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts"), 1);
-	row = db_text("SELECT kind || '|' || provider_id || '|' || caller || '|'"
-		      " || youth || '|' || coordinator || '|' || status || '|'"
-		      " || category || '|' || (received_ms > 0) FROM contacts");
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts", ""), 1);
+	row =
+	    db_text("SELECT kind || '|' || provider_id || '|' || caller || '|'"
+	            " || youth || '|' || coordinator || '|' || status || '|'"
+	            " || category || '|' || (received_ms > 0) FROM contacts",
+	        "");
 	cr_assert(asprintf(&want, "%d|%s|%s|U-0142|kari|%d|%d|1", VAKT_KIND_SMS,
-	    sid, OLA, VAKT_STATUS_OPEN, VAKT_CAT_OFFICE) > 0);
+	              sid, OLA, VAKT_STATUS_OPEN, VAKT_CAT_OFFICE) > 0);
 	cr_assert_str_eq(row, want);
 	free(row);
 	free(want);
-	cr_assert_eq(db_int("SELECT count(*) FROM messages"), 1);
+	cr_assert_eq(db_int("SELECT count(*) FROM messages", ""), 1);
 	row = db_text("SELECT direction || '|' || provider_id || '|' ||"
-		      " from_number || '|' || to_number || '|' || youth || '|'"
-		      " || body_len || '|' || (contact = (SELECT id FROM"
-		      " contacts)) FROM messages");
+	              " from_number || '|' || to_number || '|' || youth || '|'"
+	              " || body_len || '|' || (contact = (SELECT id FROM"
+	              " contacts)) FROM messages",
+	    "");
 	cr_assert(asprintf(&want, "%d|%s|%s|%s|U-0142|%zu|1", 0, sid, OLA,
-	    VT_SERVICE, chars(text)) > 0);
+	              VT_SERVICE, chars(text)) > 0);
 	cr_assert_str_eq(row, want);
 	free(row);
 	free(want);
 	row = db_text("SELECT purpose || '|' || to_number || '|' || from_number"
-		      " || '|' || (contact = (SELECT id FROM contacts)) FROM"
-		      " outbox");
+	              " || '|' || (contact = (SELECT id FROM contacts)) FROM"
+	              " outbox",
+	    "");
 	cr_assert(asprintf(&want, "%d|%s|%s|1", VAKT_PURPOSE_FORWARD, KARI,
-	    VT_SERVICE) > 0);
+	              VT_SERVICE) > 0);
 	cr_assert_str_eq(row, want);
 	free(row);
 	free(want);
@@ -653,10 +669,11 @@ Test(sms, an_after_hours_message_from_a_youth_goes_to_beredskap,
 	free(body);
 	wait_all_sent(1);
 	cr_assert_eq(fake_count_to(KARI), 0, "the coordinator is off duty");
-	cr_assert_neq(db_int("SELECT category FROM contacts"), VAKT_CAT_OFFICE);
+	cr_assert_neq(
+	    db_int("SELECT category FROM contacts", ""), VAKT_CAT_OFFICE);
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE youth ="
-			    " 'U-0142' AND kind = %d",
-			 VAKT_KIND_SMS),
+	                    " 'U-0142' AND kind = ?",
+	                 "i", (int64_t)(VAKT_KIND_SMS)),
 	    1);
 }
 
@@ -669,14 +686,15 @@ Test(sms, a_message_from_an_unknown_number_goes_to_beredskap_with_the_number,
 	sms(STRAY, "Hei, det er Ola, har lånt telefon");
 	body = expect_sms(VT_BEREDSKAP, NULL);
 	/* Staff need the full number to call back. */
-	cr_assert_str_eq(body, "[ukjent +4791234567] Hei, det er Ola, har lånt "
-			       "telefon");
+	cr_assert_str_eq(body,
+	    "[ukjent +4791234567] Hei, det er Ola, har lånt "
+	    "telefon");
 	free(body);
 	wait_all_sent(1);
 	cr_assert_eq(fake_count_to(KARI), 0);
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE youth IS NULL"
-			    " AND caller = '%s' AND kind = %d",
-			 STRAY, VAKT_KIND_SMS),
+	                    " AND caller = ? AND kind = ?",
+	                 "ti", STRAY, (int64_t)(VAKT_KIND_SMS)),
 	    1);
 	/* ... and logs still mask it. */
 	log = vt_daemon_log(&env.d);
@@ -703,30 +721,30 @@ Test(sms, a_coordinator_reply_goes_to_the_youth_of_the_current_thread,
 	/* The youth sees the service number and the words, nothing else. */
 	cr_assert_str_eq(body, reply);
 	free(body);
-	wait_all_sent(db_int("SELECT count(*) FROM outbox"));
+	wait_all_sent(db_int("SELECT count(*) FROM outbox", ""));
 	cr_assert_eq(fake_count_to(OLA), 1);
 
-	sms_id = db_int("SELECT id FROM contacts WHERE kind = %d",
-	    VAKT_KIND_SMS);
+	sms_id = db_int("SELECT id FROM contacts WHERE kind = ?", "i",
+	    (int64_t)(VAKT_KIND_SMS));
 	row = db_text("SELECT status || '|' || replied_by || '|' ||"
-		      " (reply_ms >= received_ms) FROM contacts WHERE id = %lld",
-	    (long long)sms_id);
-	cr_assert_str_eq(row, "1|kari|1", "status|replied_by|in order: %s",
-	    row);
+	              " (reply_ms >= received_ms) FROM contacts WHERE id = ?",
+	    "i", (int64_t)((long long)sms_id));
+	cr_assert_str_eq(
+	    row, "1|kari|1", "status|replied_by|in order: %s", row);
 	free(row);
 	/* The reply is the follow-up of the missed call. */
-	cr_assert_eq(db_int("SELECT followup_ms FROM contacts WHERE kind = %d",
-			 VAKT_KIND_CALL),
-	    db_int("SELECT reply_ms FROM contacts WHERE id = %lld",
-		(long long)sms_id));
+	cr_assert_eq(db_int("SELECT followup_ms FROM contacts WHERE kind = ?",
+	                 "i", (int64_t)(VAKT_KIND_CALL)),
+	    db_int("SELECT reply_ms FROM contacts WHERE id = ?", "i",
+	        (int64_t)((long long)sms_id)));
 	cr_assert_eq(db_int("SELECT count(*) FROM messages WHERE direction = 1"
-			    " AND from_number = '%s' AND youth = 'U-0142' AND"
-			    " body_len = %zu",
-			 KARI, chars(reply)),
+	                    " AND from_number = ? AND youth = 'U-0142' AND"
+	                    " body_len = ?",
+	                 "ti", KARI, (int64_t)(chars(reply))),
 	    1);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = %d"
-			    " AND to_number = '%s'",
-			 VAKT_PURPOSE_RELAY, OLA),
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = ?"
+	                    " AND to_number = ?",
+	                 "it", (int64_t)(VAKT_PURPOSE_RELAY), OLA),
 	    1);
 }
 
@@ -744,8 +762,10 @@ Test(sms, beredskap_replies_after_hours_reach_the_youth_it_was_sent,
 	free(body);
 	wait_all_sent(2);
 	cr_assert_eq(fake_count_to(OLA), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE status = 1"
-			    " AND replied_by = 'beredskap' AND youth = 'U-0143'"),
+	cr_assert_eq(
+	    db_int("SELECT count(*) FROM contacts WHERE status = 1"
+	           " AND replied_by = 'beredskap' AND youth = 'U-0143'",
+	        ""),
 	    1);
 }
 
@@ -763,13 +783,13 @@ Test(sms, a_reply_to_an_unknown_senders_thread_reaches_that_number,
 	free(body);
 	wait_all_sent(2);
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE status = 1"
-			    " AND replied_by = 'beredskap' AND caller = '%s'",
-			 STRAY),
+	                    " AND replied_by = 'beredskap' AND caller = ?",
+	                 "t", STRAY),
 	    1);
 }
 
-Test(sms, a_hash_code_picks_the_youth_and_makes_it_the_thread,
-    .init = office, .fini = teardown)
+Test(sms, a_hash_code_picks_the_youth_and_makes_it_the_thread, .init = office,
+    .fini = teardown)
 {
 	char *body;
 	size_t before;
@@ -793,8 +813,8 @@ Test(sms, a_hash_code_picks_the_youth_and_makes_it_the_thread,
 	wait_all_sent(3);
 	cr_assert_eq(fake_count_to(OLA), 0, "nothing went to Ola");
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE youth ="
-			    " 'U-0142' AND status = %d",
-			 VAKT_STATUS_OPEN),
+	                    " 'U-0142' AND status = ?",
+	                 "i", (int64_t)(VAKT_STATUS_OPEN)),
 	    1, "Ola's message is still waiting for its reply");
 
 	/* "#CODE" alone switches the thread and says so to the staff. */
@@ -813,13 +833,13 @@ Test(sms, a_hash_code_picks_the_youth_and_makes_it_the_thread,
 	cr_assert_eq(fake_count_to(OLA), 1, "the switch itself relays nothing");
 	cr_assert_eq(fake_count_to(PER), 2);
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE youth ="
-			    " 'U-0142' AND status = %d AND replied_by = 'kari'",
-			 VAKT_STATUS_ANSWERED),
+	                    " 'U-0142' AND status = ? AND replied_by = 'kari'",
+	                 "i", (int64_t)(VAKT_STATUS_ANSWERED)),
 	    1);
 }
 
-Test(sms, a_reply_goes_to_the_youth_of_the_most_recent_forward,
-    .init = office, .fini = teardown)
+Test(sms, a_reply_goes_to_the_youth_of_the_most_recent_forward, .init = office,
+    .fini = teardown)
 {
 	char *body;
 
@@ -835,7 +855,8 @@ Test(sms, a_reply_goes_to_the_youth_of_the_most_recent_forward,
 	wait_all_sent(3);
 	cr_assert_eq(fake_count_to(OLA), 0);
 	cr_assert_eq(db_int("SELECT status FROM contacts WHERE youth ="
-			    " 'U-0142'"),
+	                    " 'U-0142'",
+	                 ""),
 	    VAKT_STATUS_OPEN, "Ola still waits for a reply");
 }
 
@@ -855,13 +876,15 @@ Test(sms, an_absent_coordinators_youth_reaches_the_substitute_who_can_reply,
 	free(body);
 	sms(NILS, "Kari er syk i dag, jeg er Nils. Hva gjelder det?");
 	body = expect_sms(OLA, NULL);
-	cr_assert_str_eq(body, "Kari er syk i dag, jeg er Nils. Hva gjelder "
-			       "det?");
+	cr_assert_str_eq(body,
+	    "Kari er syk i dag, jeg er Nils. Hva gjelder "
+	    "det?");
 	free(body);
 	wait_all_sent(2);
 	cr_assert_eq(fake_count_to(KARI), 0);
 	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE status = 1"
-			    " AND replied_by = 'nils'"),
+	                    " AND replied_by = 'nils'",
+	                 ""),
 	    1);
 }
 
@@ -907,7 +930,8 @@ Test(sms, a_staff_reply_without_text_is_not_relayed_and_the_staff_is_told,
 	wait_all_sent(2);
 	cr_assert_eq(fake_count_to(OLA), 0, "an empty SMS went to the youth");
 	cr_assert_eq(db_int("SELECT status FROM contacts WHERE youth ="
-			    " 'U-0142'"),
+	                    " 'U-0142'",
+	                 ""),
 	    VAKT_STATUS_OPEN, "nothing reached Ola, so nothing answered her");
 }
 
@@ -921,17 +945,17 @@ expect_unplaced(const char *staff, size_t before, const char *why)
 	cr_assert_not_null(strstr(body, why), "%s", body);
 	cr_assert_not_null(strstr(body, "#KODE"), "no how-to: %s", body);
 	free(body);
-	wait_all_sent(db_int("SELECT count(*) FROM outbox"));
+	wait_all_sent(db_int("SELECT count(*) FROM outbox", ""));
 	cr_assert_eq(fake_count_to(OLA) + fake_count_to(PER), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = %d",
-			 VAKT_PURPOSE_RELAY),
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = ?",
+	                 "i", (int64_t)(VAKT_PURPOSE_RELAY)),
 	    0);
 	cr_assert_eq(db_int("SELECT count(*) FROM messages WHERE direction = 2"
-			    " AND from_number = '%s'",
-			 staff),
+	                    " AND from_number = ?",
+	                 "t", staff),
 	    1);
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE status <> %d",
-			 VAKT_STATUS_OPEN),
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts WHERE status <> ?",
+	                 "i", (int64_t)(VAKT_STATUS_OPEN)),
 	    0, "an unplaced reply answers nothing");
 }
 
@@ -962,9 +986,9 @@ Test(sms, a_reply_with_an_unknown_code_is_not_sent_and_the_staff_is_told_why,
 	before = vt_fake_count(env.fake);
 	sms(KARI, "#U-9999 hei");
 	expect_unplaced(KARI, before, "U-9999");
-	cr_assert_eq(db_int("SELECT count(*) FROM threads WHERE staff = '%s'"
-			    " AND youth = 'U-0142'",
-			 KARI),
+	cr_assert_eq(db_int("SELECT count(*) FROM threads WHERE staff = ?"
+	                    " AND youth = 'U-0142'",
+	                 "t", KARI),
 	    1, "the thread is unchanged");
 }
 
@@ -987,12 +1011,14 @@ Test(sms, a_staff_phone_cannot_be_registered_as_a_youth, .init = office,
     .fini = teardown)
 {
 	directory();
-	ctl_expect(1, (const char *[]){"youth", "add", "U-0150", "--name",
-	    "Eva", "--phone", KARI, "--coordinator", "kari", NULL});
-	ctl_expect(1, (const char *[]){"coordinator", "add", "lise", "--name",
-	    "Lise", "--phone", OLA, NULL});
-	cr_assert_eq(db_int("SELECT count(*) FROM youths"), 2);
-	cr_assert_eq(db_int("SELECT count(*) FROM coordinators"), 2);
+	ctl_expect(1,
+	    (const char *[]){"youth", "add", "U-0150", "--name", "Eva",
+	        "--phone", KARI, "--coordinator", "kari", NULL});
+	ctl_expect(1,
+	    (const char *[]){"coordinator", "add", "lise", "--name", "Lise",
+	        "--phone", OLA, NULL});
+	cr_assert_eq(db_int("SELECT count(*) FROM youths", ""), 2);
+	cr_assert_eq(db_int("SELECT count(*) FROM coordinators", ""), 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1021,16 +1047,16 @@ Test(sms, the_same_message_sid_twice_is_handled_once, .init = office,
 	free(expect_sms(OLA, "Svar en gang"));
 	wait_all_sent(2);
 	cr_assert_eq(vt_fake_count(env.fake), 2);
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts"), 1);
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts", ""), 1);
 	cr_assert_eq(db_int("SELECT count(*) FROM messages WHERE provider_id ="
-			    " '%s'",
-			 a),
+	                    " ?",
+	                 "t", a),
 	    1);
 	cr_assert_eq(db_int("SELECT count(*) FROM messages WHERE provider_id ="
-			    " '%s'",
-			 b),
+	                    " ?",
+	                 "t", b),
 	    1);
-	cr_assert_eq(db_int("SELECT count(*) FROM messages"), 2);
+	cr_assert_eq(db_int("SELECT count(*) FROM messages", ""), 2);
 }
 
 Test(sms, norwegian_letters_and_emoji_arrive_exactly_both_ways, .init = office,
@@ -1051,9 +1077,11 @@ Test(sms, norwegian_letters_and_emoji_arrive_exactly_both_ways, .init = office,
 	body = expect_sms(ASE, NULL);
 	cr_assert_str_eq(body, out);
 	free(body);
-	cr_assert_eq(db_int("SELECT body_len FROM messages WHERE direction = 0"),
+	cr_assert_eq(
+	    db_int("SELECT body_len FROM messages WHERE direction = 0", ""),
 	    (int64_t)chars(in), "lengths count characters");
-	cr_assert_eq(db_int("SELECT body_len FROM messages WHERE direction = 1"),
+	cr_assert_eq(
+	    db_int("SELECT body_len FROM messages WHERE direction = 1", ""),
 	    (int64_t)chars(out));
 }
 
@@ -1070,7 +1098,7 @@ Test(sms, a_1500_character_message_is_forwarded_whole_in_one_sms,
 	    chars(body), chars(want));
 	wait_all_sent(1);
 	cr_assert_eq(vt_fake_count(env.fake), 1);
-	cr_assert_eq(db_int("SELECT body_len FROM messages"), 1500);
+	cr_assert_eq(db_int("SELECT body_len FROM messages", ""), 1500);
 	free(body);
 	free(want);
 	free(text);
@@ -1090,18 +1118,19 @@ Test(sms, a_message_the_tag_pushes_over_1600_arrives_in_numbered_parts,
 	/* Parts are sent side by side: order them by their numbers. */
 	for (int i = 0; i < 2; i++) {
 		char *b = fake_body(i);
-		const char *tag1 = "[U-0142 Ola 1/2] ", *tag2 = "[U-0142 Ola 2/2] ";
+		const char *tag1 = "[U-0142 Ola 1/2] ",
+		           *tag2 = "[U-0142 Ola 2/2] ";
 		int k = strncmp(b, tag1, strlen(tag1)) == 0 ? 0
 		    : strncmp(b, tag2, strlen(tag2)) == 0   ? 1
-							    : -1;
+		                                            : -1;
 
 		cr_assert_neq(k, -1, "untagged part: %.40s", b);
 		cr_assert_null(part[k], "part %d twice", k + 1);
 		cr_assert_leq(utf16_units(b), 1600, "part %d: %zu units", k + 1,
 		    utf16_units(b));
 		part[k] = strdup(b + strlen(tag1));
-		cr_assert(utf8_whole(part[k]), "part %d cuts a character",
-		    k + 1);
+		cr_assert(
+		    utf8_whole(part[k]), "part %d cuts a character", k + 1);
 		len += strlen(part[k]);
 		free(b);
 	}
@@ -1109,7 +1138,7 @@ Test(sms, a_message_the_tag_pushes_over_1600_arrives_in_numbered_parts,
 	cr_assert_not_null(joined);
 	snprintf(joined, len + 1, "%s%s", part[0], part[1]);
 	cr_assert_str_eq(joined, text, "the parts do not make the message");
-	cr_assert_eq(db_int("SELECT body_len FROM messages"), 1595);
+	cr_assert_eq(db_int("SELECT body_len FROM messages", ""), 1595);
 	free(joined);
 	free(part[0]);
 	free(part[1]);
@@ -1120,10 +1149,10 @@ Test(sms, a_media_message_forwards_a_note_and_never_the_media_link,
     .init = office, .fini = teardown)
 {
 	const char *url = "https://api.twilio.com/2010-04-01/Accounts/" VT_SID
-			  "/Messages/MM0/Media/ME0";
+	                  "/Messages/MM0/Media/ME0";
 	const char *p[] = {"MessageSid", "MM00000000000000000000000000000001",
-	    "AccountSid", VT_SID, "From", OLA, "To", VT_SERVICE, "Body", "Se her",
-	    "NumMedia", "1", "NumSegments", "1", "MediaUrl0", url,
+	    "AccountSid", VT_SID, "From", OLA, "To", VT_SERVICE, "Body",
+	    "Se her", "NumMedia", "1", "NumSegments", "1", "MediaUrl0", url,
 	    "MediaContentType0", "image/jpeg", NULL};
 	struct vt_resp r;
 	char *body;
@@ -1145,7 +1174,8 @@ Test(sms, a_media_message_forwards_a_note_and_never_the_media_link,
 Test(sms, bodies_are_wiped_from_every_database_file_after_delivery,
     .init = office, .fini = teardown)
 {
-	const char *youth_mark = "ZQXJ-OLA-4417", *staff_mark = "ZQXJ-KARI-8812";
+	const char *youth_mark = "ZQXJ-OLA-4417",
+	           *staff_mark = "ZQXJ-KARI-8812";
 	const char *where = NULL;
 	char *log;
 
@@ -1161,9 +1191,10 @@ Test(sms, bodies_are_wiped_from_every_database_file_after_delivery,
 	 */
 	vt_fake_script(env.fake, fail_once, 1);
 	/* Long, so that the wiped row is much shorter than the old one. */
-	cr_assert(asprintf(&text, "Hemmelig ZQXJ-OLA-4417, ikke si det til "
-				  "noen. %s",
-	    more) > 0);
+	cr_assert(asprintf(&text,
+	              "Hemmelig ZQXJ-OLA-4417, ikke si det til "
+	              "noen. %s",
+	              more) > 0);
 	sms(OLA, text);
 	cr_assert(vt_fake_wait(env.fake, 1, WAIT));
 	sms(KARI, "Forstått ZQXJ-KARI-8812, vi snakkes");
@@ -1183,7 +1214,8 @@ Test(sms, bodies_are_wiped_from_every_database_file_after_delivery,
 	cr_assert_not(db_holds(youth_mark));
 	cr_assert_not(db_holds(staff_mark));
 	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE body IS NOT"
-			    " NULL"),
+	                    " NULL",
+	                 ""),
 	    0);
 	log = vt_daemon_log(&env.d);
 	cr_assert_null(strstr(log, youth_mark), "body in the log");
@@ -1206,14 +1238,15 @@ sent_sid(const char *to, char sid[40])
 	m = vt_fake_get(env.fake, (size_t)i);
 	snprintf(sid, 40, "%s", m.sid);
 	vt_fake_msg_free(&m);
-	cr_assert(db_wait(1, WAIT, "SELECT count(*) FROM outbox WHERE sid = '%s'",
-	    sid), "sid %s never recorded", sid);
+	cr_assert(db_wait(1, WAIT, "SELECT count(*) FROM outbox WHERE sid = ?",
+	              "t", sid),
+	    "sid %s never recorded", sid);
 }
 
 static char *
 delivery_of(const char *sid)
 {
-	return db_text("SELECT delivery FROM outbox WHERE sid = '%s'", sid);
+	return db_text("SELECT delivery FROM outbox WHERE sid = ?", "t", sid);
 }
 
 Test(sms, an_undelivered_forward_alerts_beredskap_without_the_text,
@@ -1235,9 +1268,9 @@ Test(sms, an_undelivered_forward_alerts_beredskap_without_the_text,
 	free(alert);
 	wait_all_sent(2);
 	cr_assert_eq(fake_count_to(VT_FALLBACK), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = %d"
-			    " AND to_number = '%s'",
-			 VAKT_PURPOSE_ALERT, VT_BEREDSKAP),
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = ?"
+	                    " AND to_number = ?",
+	                 "it", (int64_t)(VAKT_PURPOSE_ALERT), VT_BEREDSKAP),
 	    1);
 }
 
@@ -1271,9 +1304,9 @@ Test(sms, a_repeated_undelivered_status_alerts_once, .init = office,
 	free(expect_sms(VT_BEREDSKAP, NULL));
 	sms_status(sid, KARI, "undelivered", "30003");
 	sms_status(sid, KARI, "failed", "30008");
-	wait_all_sent(db_int("SELECT count(*) FROM outbox"));
-	n = db_int("SELECT count(*) FROM outbox WHERE purpose = %d",
-	    VAKT_PURPOSE_ALERT);
+	wait_all_sent(db_int("SELECT count(*) FROM outbox", ""));
+	n = db_int("SELECT count(*) FROM outbox WHERE purpose = ?", "i",
+	    (int64_t)(VAKT_PURPOSE_ALERT));
 	cr_assert_eq(n, 1, "one lost forward, %lld alerts", (long long)n);
 	cr_assert_eq(fake_count_to(VT_BEREDSKAP), 1);
 }
@@ -1292,9 +1325,10 @@ Test(sms, delivery_statuses_are_recorded_without_alerts, .init = office,
 		s = delivery_of(fwd);
 		cr_assert_str_eq(s, steps[i]);
 		free(s);
-		cr_assert_neq(db_int("SELECT delivery_ms FROM outbox WHERE sid ="
-				     " '%s'",
-				  fwd),
+		cr_assert_neq(
+		    db_int("SELECT delivery_ms FROM outbox WHERE sid ="
+		           " ?",
+		        "t", fwd),
 		    -1);
 	}
 	sms(KARI, "Hei igjen");
@@ -1303,8 +1337,8 @@ Test(sms, delivery_statuses_are_recorded_without_alerts, .init = office,
 	s = delivery_of(rel);
 	cr_assert_str_eq(s, "delivered");
 	free(s);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = %d",
-			 VAKT_PURPOSE_ALERT),
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = ?",
+	                 "i", (int64_t)(VAKT_PURPOSE_ALERT)),
 	    0);
 	cr_assert_eq(vt_fake_count(env.fake), 2);
 }
@@ -1327,11 +1361,12 @@ Test(sms, a_late_sent_status_does_not_undo_delivered, .init = office,
 Test(sms, refused_webhooks_forward_nothing, .init = office, .fini = teardown)
 {
 	char sid[40], *body, *url, *sig, *h_sig, *target;
-	const char *p[] = {"MessageSid", NULL, "AccountSid", VT_SID, "From", OLA,
-	    "To", VT_SERVICE, "Body", "Hei", "NumMedia", "0", "NumSegments", "1",
-	    NULL};
+	const char *p[] = {"MessageSid", NULL, "AccountSid", VT_SID, "From",
+	    OLA, "To", VT_SERVICE, "Body", "Hei", "NumMedia", "0",
+	    "NumSegments", "1", NULL};
 	const char *no_sid[] = {"AccountSid", VT_SID, "From", OLA, "To",
-	    VT_SERVICE, "Body", "Hei", "NumMedia", "0", "NumSegments", "1", NULL};
+	    VT_SERVICE, "Body", "Hei", "NumMedia", "0", "NumSegments", "1",
+	    NULL};
 	const char *h[3];
 	struct vt_resp r;
 
@@ -1363,9 +1398,9 @@ Test(sms, refused_webhooks_forward_nothing, .init = office, .fini = teardown)
 	cr_assert_eq(r.status, 400, "no MessageSid: %ld %s", r.status, r.body);
 	vt_resp_free(&r);
 
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts"), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM messages"), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox"), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts", ""), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM messages", ""), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox", ""), 0);
 	/* The good request still works afterwards, and only it is sent. */
 	vt_twilio_post(&r, &env.d, "/twilio/sms", p);
 	assert_empty_twiml(&r);
@@ -1402,7 +1437,7 @@ Test(sms, a_status_callback_with_a_bad_signature_records_nothing,
 	s = delivery_of(sid);
 	cr_assert_str_eq(s, "");
 	free(s);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox"), 1, "no alert");
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox", ""), 1, "no alert");
 	free(body);
 	free(target);
 }
@@ -1413,10 +1448,11 @@ Test(sms, a_message_from_a_service_number_is_dropped_not_forwarded,
 {
 	directory();
 	sms(VT_SERVICE, "looping?");
-	cr_assert(vt_daemon_wait_log(&env.d, "message from a service number "
-					     "dropped",
+	cr_assert(vt_daemon_wait_log(&env.d,
+	    "message from a service number "
+	    "dropped",
 	    2000));
-	cr_assert_eq(db_int("SELECT count(*) FROM contacts"), 0);
-	cr_assert_eq(db_int("SELECT count(*) FROM outbox"), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM contacts", ""), 0);
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox", ""), 0);
 	cr_assert_eq(vt_fake_count(env.fake), 0);
 }

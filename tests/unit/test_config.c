@@ -139,9 +139,12 @@ joined(const struct vakt_strlist *l)
 		len += strlen(l->v[i]) + 1;
 	s = calloc(1, len);
 	cr_assert_not_null(s);
-	for (size_t i = 0; i < l->n; i++) {
-		strcat(s, l->v[i]);
-		strcat(s, "\n");
+	for (size_t i = 0, used = 0; i < l->n; i++) {
+		size_t k = strlen(l->v[i]);
+
+		memcpy(s + used, l->v[i], k);
+		s[used + k] = '\n';
+		used += k + 1;
 	}
 	return s;
 }
