@@ -15,7 +15,7 @@
 #define VAKT_ERR_LEN 512
 
 /*
- * What kind of failure: the system (disk, database, network) or the
+ * What kind of failure: in the machine (disk, database, network) or in the
  * data the user gave (a refusal: duplicate id, unknown coordinator...).
  * vaktctl maps them to exit codes 74 and 65.
  */
