@@ -19,7 +19,8 @@ struct vakt_csv_row {
  * LF, quoted fields may hold commas, doubled quotes and line breaks.
  * Blank lines are skipped; a UTF-8 byte-order mark is ignored.  Returns
  * 0 with *rows (free with vakt_csv_free()), or -1 with err naming the
- * line ("line 4: unterminated quoted field"), kind VAKT_ERR_DATA.
+ * line ("line 4: unterminated quoted field"), kind VAKT_ERR_DATA.  A
+ * NUL byte anywhere is such an error.
  */
 int vakt_csv_parse(const char *text, size_t len, struct vakt_csv_row **rows,
     size_t *n, struct vakt_err *err);
