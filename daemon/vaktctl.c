@@ -1682,16 +1682,18 @@ usage(FILE *f)
 		fprintf(f, "  %s\n", commands[i].help);
 }
 
-/* "cli:NAME", with the sudo user when run through sudo. */
+/*
+ * "cli:NAME" of the real uid; the sudo user only when that is root (see
+ * vakt_auth_cli_actor(): SUDO_USER alone proves nothing).
+ */
 static void
 set_actor(struct ctl *c)
 {
-	const struct passwd *pw = getpwuid(getuid());
-	const char *sudo = getenv("SUDO_USER");
+	uid_t uid = getuid();
+	const struct passwd *pw = getpwuid(uid);
 
-	snprintf(c->actor, sizeof(c->actor), "cli:%s%s%s",
-	    pw != NULL ? pw->pw_name : "?", sudo != NULL ? " via sudo by " : "",
-	    sudo != NULL ? sudo : "");
+	vakt_auth_cli_actor(c->actor, sizeof(c->actor), uid,
+	    pw != NULL ? pw->pw_name : NULL, getenv("SUDO_USER"));
 }
 
 int

@@ -7,6 +7,8 @@
 #ifndef VAKT_AUTH_H
 #define VAKT_AUTH_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #define VAKT_TOKEN_LEN 72 /* "vakt_" + 64 hex digits, and NUL */
@@ -29,9 +31,25 @@ void vakt_auth_hash(const char *token, char out[VAKT_HASH_LEN]);
 
 /*
  * The token in an Authorization header value: "Bearer T", or "Basic
- * base64(user:T)" (user ignored).  0 with out set, or -1 if there is
- * none.
+ * base64(user:T)" (user ignored).  0 with out (len bytes) set, or -1 if
+ * there is none: no header, another scheme, an empty token, one that
+ * does not fit in out, or Basic credentials that are not strict base64
+ * of "user:T" (bad length or characters, misplaced padding, no colon, a
+ * NUL) or decode to more than 500 bytes.  Callers answer -1 with 401.
+ * Decoded secrets are wiped before return.
  */
 int vakt_auth_from_header(const char *value, char *out, size_t len);
+
+/*
+ * The audit actor of a vaktctl run into out (len bytes, truncated to
+ * fit): "cli:NAME" for the real uid's user name (name; NULL when the
+ * uid has no passwd entry: "cli:uid:N").  sudo_user is SUDO_USER from
+ * the environment (may be NULL), which anyone can set: it is believed
+ * only when the real uid is 0, as under sudo, and only if it looks like
+ * a user name ([A-Za-z0-9._-], 1..32): then "cli:root via sudo by X".
+ * Pure: the caller reads getuid(), getpwuid() and the environment.
+ */
+void vakt_auth_cli_actor(
+    char *out, size_t len, uid_t uid, const char *name, const char *sudo_user);
 
 #endif

@@ -6,10 +6,14 @@
  * refusals, the audit trail, exit codes, `holidays`, `route`, `sign`
  * and `fallback-twiml`.
  */
+#include <sys/stat.h>
+
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -1330,5 +1334,114 @@ Test(vaktctl, fallback_twiml_dials_beredskap_then_fallback_then_speaks)
 	cr_assert_eq(i, 4, "%s", r.out);
 	xmlFreeDoc(doc);
 	vt_run_free(&r);
+	env_close(&e);
+}
+
+/* Issue 10 C12: a NUL byte in the CSV is bad data, not a hang. */
+Test(vaktctl, import_of_a_csv_with_a_nul_byte_exits_65_naming_the_line_issue10,
+    .timeout = 120)
+{
+	static const char text[] = "type,id,name,phone,coordinator,service\n"
+				   "coordinator,per,Per,93333333,,due\n"
+				   "youth,U-20,A\0B,95555555,per,due\n";
+	struct env e;
+	char *csv, *err, *co0, *y0, *co1, *y1;
+	FILE *fp;
+
+	env_open(&e, NULL);
+	seed(&e);
+	co0 = listing(&e, "coordinator");
+	y0 = listing(&e, "youth");
+	csv = vt_path(e.dir, "nul.csv");
+	fp = fopen(csv, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(text, 1, sizeof(text) - 1, fp), sizeof(text) - 1);
+	cr_assert_eq(fclose(fp), 0);
+	CTL_FAIL(err, 65, &e, "import", csv);
+	cr_assert_not_null(strstr(err, "line 3"), "%s", err);
+	cr_assert_not_null(strstr(err, "NUL"), "%s", err);
+	free(err);
+	co1 = listing(&e, "coordinator");
+	y1 = listing(&e, "youth");
+	cr_assert_str_eq(co1, co0, "nothing imported");
+	cr_assert_str_eq(y1, y0, "nothing imported");
+	free(co0);
+	free(y0);
+	free(co1);
+	free(y1);
+	free(csv);
+	env_close(&e);
+}
+
+/* The actor of the audit row about subject (there must be one). */
+static char *
+actor_of(const struct env *e, const char *subject)
+{
+	json_t *arr = audit(e), *o;
+	size_t i;
+	char *actor = NULL;
+
+	json_array_foreach(arr, i, o)
+	{
+		if (strcmp(json_string_value(json_object_get(o, "subject")),
+		        subject) == 0 &&
+		    actor == NULL)
+			actor = strdup(
+			    json_string_value(json_object_get(o, "actor")));
+	}
+	json_decref(arr);
+	cr_assert_not_null(actor, "no audit row about %s", subject);
+	return actor;
+}
+
+/*
+ * Issue 10 C15: SUDO_USER names the actor only when the real uid is
+ * root.  Run as root (CI does), vaktctl is run once as root and once as
+ * nobody through setpriv(1), both with SUDO_USER set.
+ */
+Test(vaktctl, audit_actor_trusts_sudo_user_only_for_root_issue10,
+    .timeout = 120)
+{
+	static const char setpriv[] = "/usr/bin/setpriv";
+	const struct passwd *nobody = getpwnam("nobody");
+	char *bin, *actor, *mode;
+	struct env e;
+	struct vt_run r;
+
+	if (getuid() != 0 || nobody == NULL || access(setpriv, X_OK) != 0)
+		cr_skip_test("SKIPPED: needs root, user nobody and %s",
+		    setpriv);
+	env_open(&e, NULL);
+	seed(&e);
+	cr_assert_eq(setenv("SUDO_USER", "mallory", 1), 0);
+	CTL_OK(&e, "coordinator", "add", "root1", "--name", "R", "--phone",
+	    "96666661");
+	actor = actor_of(&e, "root1");
+	cr_assert_str_eq(actor, "cli:root via sudo by mallory");
+	free(actor);
+
+	/* Let nobody write the database (WAL needs the folder too). */
+	cr_assert_eq(chmod(e.dir, 0777), 0);
+	mode = vt_path(e.dir, "vakt.db");
+	cr_assert_eq(chmod(mode, 0666), 0);
+	free(mode);
+	bin = vt_bin("vaktctl");
+	{
+		char uid[32], gid[32];
+		const char *argv[] = {setpriv, uid, gid, "--clear-groups", "--",
+		    bin, "-c", e.conf, "coordinator", "add", "nob1", "--name",
+		    "N", "--phone", "96666662", NULL};
+
+		snprintf(uid, sizeof(uid), "--reuid=%u", (unsigned)nobody->pw_uid);
+		snprintf(gid, sizeof(gid), "--regid=%u", (unsigned)nobody->pw_gid);
+		vt_run(&r, NULL, argv);
+	}
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	vt_run_free(&r);
+	actor = actor_of(&e, "nob1");
+	cr_assert_str_eq(actor, "cli:nobody", "SUDO_USER=mallory was set");
+	free(actor);
+	unsetenv("SUDO_USER");
+	free(bin);
 	env_close(&e);
 }
