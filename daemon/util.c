@@ -285,24 +285,36 @@ vakt_mask_e164(const char *num, char out[VAKT_E164_LEN])
 	return out;
 }
 
+/*
+ * clock_gettime() fails only with EINVAL (a clock this kernel lacks)
+ * or EFAULT, and never for CLOCK_REALTIME or CLOCK_MONOTONIC on Linux:
+ * a failure means the process or the system is broken.  No answer is
+ * safe then.  The old 0 (1 January 1970) silently routed by the wrong
+ * office hours, stamped contacts in 1970, made every timeout expire at
+ * once and could let the purge reason about a 56-year-old log.  So it is
+ * fatal (corrupted state, STYLE §5): vaktd exits, systemd restarts it
+ * (Restart=always) and Twilio's fallback URL answers calls meanwhile.
+ */
 int64_t
-vakt_clock_now_ms(void)
+vakt_clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
+	if (clock_gettime(id, &ts) == -1)
+		vakt_fatal("clock_gettime(clock %d)", (int)id);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+vakt_clock_now_ms(void)
+{
+	return vakt_clock_ms(CLOCK_REALTIME);
 }
 
 int64_t
 vakt_clock_mono_ms(void)
 {
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return vakt_clock_ms(CLOCK_MONOTONIC);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define VAKT_ERR_LEN 512
 
@@ -87,11 +88,18 @@ bool vakt_e164_valid(const char *s);
  */
 const char *vakt_mask_e164(const char *num, char out[VAKT_E164_LEN]);
 
-/* Wall clock, UTC milliseconds since the epoch.  Read only at the edge. */
+/*
+ * Wall clock, UTC milliseconds since the epoch.  Read only at the edge.
+ * A clock that cannot be read is fatal (vakt_fatal(), exit 1): there is
+ * no safe time to make up (see util.c).
+ */
 int64_t vakt_clock_now_ms(void);
 
-/* Monotonic clock in milliseconds, for durations and timeouts. */
+/* Monotonic clock in milliseconds, for durations and timeouts; ditto. */
 int64_t vakt_clock_mono_ms(void);
+
+/* Clock id in milliseconds; what the two above read.  Fatal on error. */
+int64_t vakt_clock_ms(clockid_t id);
 
 /*
  * Dates as plain integers yyyymmdd (20261224): comparable and compact.

@@ -147,3 +147,27 @@ Test(util, csv_field_quotes_only_when_needed)
 	cr_assert_str_eq(s, "plain,\"a,b\",\"say \"\"hi\"\"\"");
 	free(s);
 }
+
+/*
+ * Issue 10 C15: a clock that cannot be read is fatal (exit 1 with a
+ * message), never a silent 0 (1970).  Clock id 1000 does not exist, so
+ * clock_gettime() fails with EINVAL.
+ */
+Test(util, unreadable_clock_is_fatal_not_zero_issue10, .exit_code = 1)
+{
+	int64_t ms = vakt_clock_ms((clockid_t)1000);
+
+	cr_log_error("clock 1000 read as %lld instead of exiting",
+	    (long long)ms);
+}
+
+Test(util, clocks_read_plausible_times_issue10)
+{
+	int64_t now = vakt_clock_now_ms(), mono = vakt_clock_mono_ms();
+
+	cr_assert_gt(now, 1735689600000LL, "after 2025-01-01: %lld",
+	    (long long)now);
+	cr_assert_gt(mono, 0);
+	cr_assert_geq(vakt_clock_mono_ms(), mono);
+	cr_assert_lt(llabs(vakt_clock_ms(CLOCK_REALTIME) - now), 60000);
+}
