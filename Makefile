@@ -190,9 +190,11 @@ install: all
 	install -D -m 0755 $(BUILD)/vaktctl $(DESTDIR)$(BINDIR)/vaktctl
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/vakt
 	test -e $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf || \
-	    sed -e 's|^database = .*|database = "/var/lib/vakt/vakt.db";|' \
+	    sed -f config/install.sed \
 	    config/vakt.conf > $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf
 	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/vakt/vakt.conf
+	@test -e $(DESTDIR)$(SYSCONFDIR)/vakt/twilio-token || echo \
+	    'vaktd needs the Twilio auth token in $(SYSCONFDIR)/vakt/twilio-token'
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    systemd/vaktd.service.in > $(BUILD)/vaktd.service
 	install -D -m 0644 $(BUILD)/vaktd.service $(DESTDIR)$(UNITDIR)/vaktd.service

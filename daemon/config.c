@@ -31,7 +31,9 @@
 
 #include <libconfig.h>
 
-#define TOKEN_MIN      8
+#define TOKEN_MIN      8  /* demo = true; */
+#define TOKEN_MIN_REAL 32 /* Twilio's auth tokens are 32 hex digits */
+#define DEMO_TOKEN     "demo-auth-token-change-me" /* config/vakt.conf */
 #define TOKEN_MAX      256
 #define TOKEN_FILE_MAX 4096 /* a token file larger than this is a mistake */
 #define SERVICE_ID_MAX 32
@@ -76,6 +78,7 @@ struct key {
 /* clang-format on */
 
 static const struct key top_keys[] = {
+    BOOL("demo", false),
     STR("timezone", "Europe/Oslo"),
     STR("database", "vakt.db"),
     REQUIRED("http", K_GROUP),
@@ -601,11 +604,11 @@ sid_ok(const char *s)
 	    strspn(s + 2, "0123456789abcdefABCDEF") == 32;
 }
 
-/* len bytes of printable ASCII without spaces, TOKEN_MIN..TOKEN_MAX. */
+/* len bytes of printable ASCII without spaces, min..TOKEN_MAX. */
 static bool
-token_ok(const char *s, size_t len)
+token_ok(const char *s, size_t len, size_t min)
 {
-	if (len < TOKEN_MIN || len > TOKEN_MAX)
+	if (len < min || len > TOKEN_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
@@ -861,9 +864,43 @@ out:
 	return out;
 }
 
+/*
+ * Outside demo mode a token must look like Twilio's (32 characters) and
+ * must not be the example's: `make install` once shipped a config whose
+ * demo token vaktd accepted, so anyone who read the example could sign
+ * webhooks.  false after a problem at s (what names the token: "" for
+ * the value itself, or the file's path).
+ */
+static bool
+token_check(struct loader *ld, const config_setting_t *s, const char *what,
+    const char *tok, size_t len, bool demo)
+{
+	int min = demo ? TOKEN_MIN : TOKEN_MIN_REAL;
+
+	if (!demo && strcmp(tok, DEMO_TOKEN) == 0) {
+		problem(ld, s,
+		    "%s%sthe demo token of the example configuration: set the "
+		    "account's own auth token (or demo = true; to try vakt "
+		    "out)",
+		    what, *what != '\0' ? " holds " : "is ");
+		return false;
+	}
+	if (!token_ok(tok, len, (size_t)min)) {
+		problem(ld, s,
+		    "%s%s %d..%d printable ASCII characters without spaces%s",
+		    what, *what != '\0' ? " must hold" : "must be", min,
+		    TOKEN_MAX,
+		    demo ? ""
+		         : " (a Twilio auth token has 32; demo = true; "
+		           "allows a shorter one for trying vakt out)");
+		return false;
+	}
+	return true;
+}
+
 /* The token in the file named by s, one trailing newline stripped. */
 static char *
-token_from_file(struct loader *ld, const config_setting_t *s)
+token_from_file(struct loader *ld, const config_setting_t *s, bool demo)
 {
 	char *file = resolve(ld, config_setting_get_string(s));
 	size_t len = 0;
@@ -878,11 +915,7 @@ token_from_file(struct loader *ld, const config_setting_t *s)
 		tok[--len] = '\0';
 	if (len > 0 && tok[len - 1] == '\r') /* a file edited on Windows */
 		tok[--len] = '\0';
-	if (!token_ok(tok, len)) {
-		problem(ld, s,
-		    "%s must hold %d..%d printable ASCII characters without "
-		    "spaces",
-		    file, TOKEN_MIN, TOKEN_MAX);
+	if (!token_check(ld, s, file, tok, len, demo)) {
 		vakt_free_secret(tok);
 		tok = NULL;
 	}
@@ -892,7 +925,7 @@ token_from_file(struct loader *ld, const config_setting_t *s)
 
 /* Exactly one of auth_token and auth_token_file.  Never echoes it. */
 static char *
-load_token(struct loader *ld, const config_setting_t *g)
+load_token(struct loader *ld, const config_setting_t *g, bool demo)
 {
 	const config_setting_t *tok, *file;
 	bool has_tok, has_file;
@@ -911,17 +944,63 @@ load_token(struct loader *ld, const config_setting_t *g)
 	tok = member(ld, g, twilio_keys, "auth_token");
 	file = member(ld, g, twilio_keys, "auth_token_file");
 	if (file != NULL)
-		return token_from_file(ld, file);
+		return token_from_file(ld, file, demo);
 	if (tok == NULL)
 		return NULL;
 	v = config_setting_get_string(tok);
-	if (!token_ok(v, strlen(v))) {
-		problem(ld, tok,
-		    "must be %d..%d printable ASCII characters without spaces",
-		    TOKEN_MIN, TOKEN_MAX);
+	if (!token_check(ld, tok, "", v, strlen(v), demo))
 		return NULL;
-	}
 	return vakt_xstrdup(v);
+}
+
+/*
+ * The REST API gets the account's credentials, so plain http:// is
+ * allowed only where they cannot leave the machine: a loopback host
+ * (127.0.0.0/8, ::1, localhost), which the tests' fake Twilio needs.
+ */
+static bool
+api_url_safe(const char *url)
+{
+	const char *host = url + 7;
+	size_t hlen = strcspn(host, "/");
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strncmp(url, "http://", 7) != 0)
+		return true; /* https://, as url_check() made sure */
+	if (hlen >= sizeof(buf))
+		return false;
+	memcpy(buf, host, hlen);
+	buf[hlen] = '\0';
+	if (buf[0] == '[') { /* [v6]:port; url_check() checked the form */
+		*strchr(buf, ']') = '\0';
+		return inet_pton(AF_INET6, buf + 1, &a6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	buf[strcspn(buf, ":")] = '\0';
+	if (strcasecmp(buf, "localhost") == 0)
+		return true;
+	return inet_pton(AF_INET, buf, &a4) == 1 &&
+	    (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+static char *
+load_api_url(struct loader *ld, const config_setting_t *g)
+{
+	const config_setting_t *s = NULL;
+	char *url = get_url(ld, g, twilio_keys, "api_url");
+
+	if (url == NULL || api_url_safe(url))
+		return url;
+	if (g != NULL)
+		s = config_setting_get_member(g, "api_url");
+	problem_key(ld, g, s, "api_url",
+	    "\"%s\" must use https:// (http:// is allowed only for a "
+	    "loopback host: 127.0.0.0/8, ::1 or localhost)",
+	    url);
+	free(url);
+	return NULL;
 }
 
 static void
@@ -940,8 +1019,8 @@ load_twilio(
 		    "digits)",
 		    sid);
 	cfg->twilio.account_sid = dup_or_null(sid);
-	cfg->twilio.auth_token = load_token(ld, g);
-	cfg->twilio.api_url = get_url(ld, g, twilio_keys, "api_url");
+	cfg->twilio.auth_token = load_token(ld, g, cfg->demo);
+	cfg->twilio.api_url = load_api_url(ld, g);
 }
 
 static void
@@ -1390,6 +1469,8 @@ load_all(
     struct loader *ld, const config_setting_t *root, struct vakt_config *cfg)
 {
 	walk(ld, root, top_keys);
+	/* First: it relaxes the checks of the Twilio token. */
+	cfg->demo = get_bool(ld, root, top_keys, "demo");
 	load_timezone(ld, root, cfg);
 	load_database(ld, root, cfg);
 	load_http(ld, member(ld, root, top_keys, "http"), cfg);

@@ -265,6 +265,9 @@ start(struct vaktd *d)
 	struct vakt_err err;
 	int port;
 
+	if (d->cfg->demo)
+		vakt_log_warnx(
+		    "vaktd: DEMO MODE (demo = true): not for production");
 	d->app.store = vakt_store_open(
 	    d->cfg->database, d->cfg->http.busy_timeout_ms, &err);
 	if (d->app.store == NULL) {

@@ -19,7 +19,7 @@
 #define VT_SERVICE   "+4755000000"
 #define VT_BEREDSKAP "+4790000000"
 #define VT_FALLBACK  "+4755555555"
-#define VT_TOKEN     "test-auth-token-0123456789"
+#define VT_TOKEN     "test-auth-token-0123456789abcdef0123"
 #define VT_SID	     "AC0123456789abcdef0123456789abcdef"
 #define VT_PUBLIC    "https://vakt.test"
 

@@ -67,6 +67,7 @@ struct vakt_config_outbox {
 
 struct vakt_config {
 	char *path;     /* the file, as given */
+	bool demo;      /* demo = true;: the example's token is accepted */
 	char *timezone; /* tz database name, default Europe/Oslo */
 	char *database; /* resolved against the config file's folder */
 	struct vakt_config_http http;

@@ -963,3 +963,55 @@ Test(daemon, log_lines_carry_journald_priorities_and_never_a_full_number)
 	free(dir);
 	free(conf);
 }
+
+/*
+ * Issue 10 C14: vaktd refuses the example's demo Twilio token (exit 78,
+ * naming file:line and the setting) unless the file says demo = true;,
+ * and a demo vaktd says so loudly at start.
+ */
+#define DEMO_CONF(top)                                                   \
+	top "database = \"vakt.db\";\n"                                  \
+	    "http = { listen = \"127.0.0.1\"; port = 0; "                \
+	    "public_url = \"" VT_PUBLIC "\"; };\n"                       \
+	    "twilio = { account_sid = \"" VT_SID "\";\n"                 \
+	    "  auth_token = \"demo-auth-token-change-me\"; "             \
+	    "api_url = \"http://127.0.0.1:9\"; };\n"                     \
+	    "services = ( { id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE \
+	    "\"; beredskap = \"" VT_BEREDSKAP "\"; } );\n"
+
+Test(daemon, demo_token_is_refused_with_78_unless_demo_mode_which_warns_issue10,
+    .timeout = 120)
+{
+	char *dir = vt_tmpdir(), *conf = vt_path(dir, "vakt.conf"), *want;
+	char *ddir, *log;
+	struct vt_daemon d;
+	struct vt_run r;
+
+	vt_write(conf, DEMO_CONF(""));
+	run(&r, "vaktd", "-c", conf, NULL, NULL, NULL);
+	cr_assert_eq(r.status, 78, "exit %d: %s", r.status, r.err);
+	cr_assert(asprintf(&want, "%s:4: twilio.auth_token: is the demo token",
+	              conf) > 0);
+	cr_assert_not_null(strstr(r.err, want), "%s", r.err);
+	cr_assert_null(strstr(r.err, "demo-auth-token-change-me"),
+	    "the token is never echoed: %s", r.err);
+	free(want);
+	vt_run_free(&r);
+
+	start(&d, &ddir, DEMO_CONF("demo = true;\n"));
+	cr_assert(vt_daemon_wait_log(&d, "<4>vaktd: DEMO MODE", 10000),
+	    "no demo warning");
+	finish(&d, ddir);
+
+	/* The standard test configuration is not a demo. */
+	log = vt_config(NULL, NULL, NULL);
+	start(&d, &ddir, log);
+	free(log);
+	log = vt_daemon_log(&d);
+	cr_assert_null(strstr(log, "DEMO MODE"), "%s", log);
+	free(log);
+	finish(&d, ddir);
+	vt_rmrf(dir);
+	free(dir);
+	free(conf);
+}

@@ -27,7 +27,7 @@
 #define HTTP_LINE "http = { public_url = \"http://127.0.0.1:8080\"; };\n"
 #define TWILIO_LINE                                                            \
 	"twilio = { account_sid = \"" SID "\"; "                               \
-	"auth_token = \"secret-token-1\"; };\n"
+	"auth_token = \"secret-token-1-0123456789abcdefghij\"; };\n"
 #define SVC_BODY                                                               \
 	"id = \"due\"; name = \"DUE\"; number = \"+4755000000\"; "             \
 	"beredskap = \"+4790000000\";"
@@ -37,6 +37,9 @@
 #define WITH_SERVICE(extra) HTTP_LINE TWILIO_LINE SERVICE_WITH(extra)
 
 #define PHONE_HINT "(E.164 like +4790000000, or 8 Norwegian digits)"
+#define TOKEN_HINT                                                             \
+	" (a Twilio auth token has 32; demo = true; allows a shorter one "     \
+	"for trying vakt out)"
 
 struct file {
 	const char *name; /* relative to the temp folder; one "dir/" allowed */
@@ -206,6 +209,7 @@ Test(config, example_config_loads_with_documented_values)
 	cr_expect_str_eq(
 	    cfg->twilio.account_sid, "AC00000000000000000000000000000000");
 	cr_expect_str_eq(cfg->twilio.auth_token, "demo-auth-token-change-me");
+	cr_expect(cfg->demo, "config/vakt.conf is the demo (make run)");
 	cr_expect_str_eq(cfg->twilio.api_url, "https://api.twilio.com");
 	cr_assert_eq(cfg->n_services, 1);
 	sv = &cfg->services[0];
@@ -315,13 +319,13 @@ Test(config, auth_token_file_is_read_relative_to_the_config_folder)
 	        HTTP_LINE
 	        "twilio = { account_sid = \"" SID
 	        "\"; auth_token_file = \"token\"; };\n" SERVICE_WITH("")},
-	    {"sub/token", "secret-token-2\n"},
+	    {"sub/token", "secret-token-2-0123456789abcdefghij\n"},
 	};
 	struct run r;
 
 	run_files(&r, f, 2, "sub/t.conf", false);
 	expect_ok(&r, "token file");
-	cr_expect_str_eq(r.cfg->twilio.auth_token, "secret-token-2",
+	cr_expect_str_eq(r.cfg->twilio.auth_token, "secret-token-2-0123456789abcdefghij",
 	    "one trailing newline is stripped");
 	run_free(&r);
 }
@@ -333,7 +337,7 @@ Test(config, urls_lose_trailing_slashes_and_keep_path_prefixes)
 	run_text(&r,
 	    "http = { public_url = \"https://x.example:8443/vakt/\"; };\n"
 	    "twilio = { account_sid = \"" SID "\"; auth_token = "
-	    "\"secret-token-1\"; api_url = \"http://127.0.0.1:9999/\"; };\n" SERVICE_WITH(
+	    "\"secret-token-1-0123456789abcdefghij\"; api_url = \"http://127.0.0.1:9999/\"; };\n" SERVICE_WITH(
 	        ""));
 	expect_ok(&r, "urls");
 	cr_expect_str_eq(r.cfg->http.public_url, "https://x.example:8443/vakt");
@@ -800,21 +804,21 @@ Test(config, twilio_credentials_are_checked)
 	static const struct err_case cases[] = {
 	    {"short sid",
 	        HTTP_LINE "twilio = { account_sid = \"AC123\"; auth_token = "
-	                  "\"secret-token-1\"; };\n" SERVICE_WITH(""),
+	                  "\"secret-token-1-0123456789abcdefghij\"; };\n" SERVICE_WITH(""),
 	        "t.conf:2: twilio.account_sid: \"AC123\" is not a Twilio "
 	        "account SID (\"AC\" and 32 hex digits)"},
 	    {"sid not hex",
 	        HTTP_LINE
 	        "twilio = { account_sid = "
 	        "\"AC0123456789abcdef0123456789abcdeg\"; auth_token = "
-	        "\"secret-token-1\"; };\n" SERVICE_WITH(""),
+	        "\"secret-token-1-0123456789abcdefghij\"; };\n" SERVICE_WITH(""),
 	        "t.conf:2: twilio.account_sid: "
 	        "\"AC0123456789abcdef0123456789abcdeg\" is not a Twilio "
 	        "account SID (\"AC\" and 32 hex digits)"},
 	    {"both token settings",
 	        HTTP_LINE
 	        "twilio = { account_sid = \"" SID "\"; auth_token = "
-	        "\"secret-token-1\"; auth_token_file = \"token\"; };\n" SERVICE_WITH(
+	        "\"secret-token-1-0123456789abcdefghij\"; auth_token_file = \"token\"; };\n" SERVICE_WITH(
 	            ""),
 	        "t.conf:2: twilio: set exactly one of auth_token and "
 	        "auth_token_file (both are set)"},
@@ -826,16 +830,16 @@ Test(config, twilio_credentials_are_checked)
 	    {"token too short, not echoed",
 	        HTTP_LINE "twilio = { account_sid = \"" SID "\"; auth_token = "
 	                  "\"short\"; };\n" SERVICE_WITH(""),
-	        "t.conf:2: twilio.auth_token: must be 8..256 printable ASCII "
-	        "characters without spaces"},
+	        "t.conf:2: twilio.auth_token: must be 32..256 printable ASCII "
+	        "characters without spaces" TOKEN_HINT},
 	    {"token with a space",
 	        HTTP_LINE "twilio = { account_sid = \"" SID "\"; auth_token = "
 	                  "\"secret token\"; };\n" SERVICE_WITH(""),
-	        "t.conf:2: twilio.auth_token: must be 8..256 printable ASCII "
-	        "characters without spaces"},
+	        "t.conf:2: twilio.auth_token: must be 32..256 printable ASCII "
+	        "characters without spaces" TOKEN_HINT},
 	    {"bad api_url",
 	        HTTP_LINE "twilio = { account_sid = \"" SID "\"; auth_token = "
-	                  "\"secret-token-1\"; api_url = \"api.twilio.com\"; "
+	                  "\"secret-token-1-0123456789abcdefghij\"; api_url = \"api.twilio.com\"; "
 	                  "};\n" SERVICE_WITH(""),
 	        "t.conf:2: twilio.api_url: \"api.twilio.com\" is not a valid "
 	        "URL: it must start with http:// or https://"},
@@ -868,15 +872,15 @@ Test(config, auth_token_file_content_is_checked)
 	    {"t.conf",
 	        HTTP_LINE "twilio = { account_sid = \"" SID "\"; "
 	                  "auth_token_file = \"token\"; };\n" SERVICE_WITH("")},
-	    {"token", "secret-token-2\n\n"},
+	    {"token", "secret-token-2-0123456789abcdefghij\n\n"},
 	};
-	char want[PATH_MAX + 128];
+	char want[2 * PATH_MAX];
 	struct run r;
 
 	run_files(&r, f, 2, "t.conf", false);
 	snprintf(want, sizeof(want),
-	    "t.conf:2: twilio.auth_token_file: %s/token must hold 8..256 "
-	    "printable ASCII characters without spaces",
+	    "t.conf:2: twilio.auth_token_file: %s/token must hold 32..256 "
+	    "printable ASCII characters without spaces" TOKEN_HINT,
 	    r.dir);
 	expect_errors(&r, (const char *const[]){want}, 1,
 	    "only one trailing newline is stripped");
@@ -987,7 +991,7 @@ Test(config, all_errors_are_reported_in_line_order)
 	    "outbox = { retry_first = 0; };\n"
 	    "http = { public_url = \"ftp://x\"; prot = 1; };\n"
 	    "twilio = { account_sid = \"AC12\"; auth_token = "
-	    "\"secret-token-1\"; };\n"
+	    "\"secret-token-1-0123456789abcdefghij\"; };\n"
 	    "services = ( { id = \"due\"; name = \"DUE\"; "
 	    "number = \"+4755000000\"; beredskap = \"12345\"; "
 	    "office_hours = { days = [\"mun\"]; }; } );\n");
@@ -1050,4 +1054,192 @@ Test(config, restart_needed_lists_exactly_the_changed_restart_settings)
 		run_free(&neu);
 	}
 	run_free(&old);
+}
+
+/*
+ * Issue 10 C14: outside demo mode the Twilio token must be a real one:
+ * not the example's demo token, and at least 32 characters.
+ */
+
+#define TWILIO_TOKEN(t)                                                        \
+	"twilio = { account_sid = \"" SID "\"; auth_token = \"" t "\"; };\n"
+#define DEMO_TOKEN "demo-auth-token-change-me"
+#define TOKEN_31   "0123456789abcdef0123456789abcde"
+
+Test(config, demo_or_short_twilio_token_is_refused_outside_demo_mode_issue10)
+{
+	static const struct err_case cases[] = {
+	    {"demo token",
+	        HTTP_LINE TWILIO_TOKEN(DEMO_TOKEN) SERVICE_WITH(""),
+	        "t.conf:2: twilio.auth_token: is the demo token of the example "
+	        "configuration: set the account's own auth token (or demo = "
+	        "true; to try vakt out)"},
+	    {"demo = false; demo token",
+	        "demo = false;\n" TWILIO_TOKEN(DEMO_TOKEN) HTTP_LINE SERVICE_WITH(
+	            ""),
+	        "t.conf:2: twilio.auth_token: is the demo token of the example "
+	        "configuration: set the account's own auth token (or demo = "
+	        "true; to try vakt out)"},
+	    {"31 characters", HTTP_LINE TWILIO_TOKEN(TOKEN_31) SERVICE_WITH(""),
+	        "t.conf:2: twilio.auth_token: must be 32..256 printable ASCII "
+	        "characters without spaces" TOKEN_HINT},
+	    {"demo is not a string",
+	        "demo = \"yes\";\n" HTTP_LINE TWILIO_LINE SERVICE_WITH(""),
+	        "t.conf:1: demo: expected true or false"},
+	};
+	struct run r;
+
+	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	run_text(&r, HTTP_LINE TWILIO_TOKEN(TOKEN_31 "f") SERVICE_WITH(""));
+	expect_ok(&r, "32 characters");
+	cr_expect_not(r.cfg != NULL && r.cfg->demo);
+	run_free(&r);
+}
+
+Test(config, demo_mode_accepts_the_demo_and_short_tokens_issue10)
+{
+	static const char *const texts[] = {
+	    "demo = true;\n" HTTP_LINE TWILIO_TOKEN(DEMO_TOKEN) SERVICE_WITH(""),
+	    "demo = true;\n" HTTP_LINE TWILIO_TOKEN("short-ok") SERVICE_WITH(""),
+	};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		run_text(&r, texts[i]);
+		expect_ok(&r, texts[i]);
+		cr_expect(r.cfg != NULL && r.cfg->demo, "%s", texts[i]);
+		run_free(&r);
+	}
+	run_text(&r, "demo = true;\n" HTTP_LINE TWILIO_TOKEN("short") SERVICE_WITH(
+	                 ""));
+	cr_expect_eq(r.rc, -1, "8 characters at least, even in demo mode");
+	run_free(&r);
+}
+
+Test(config, demo_token_in_a_token_file_is_refused_issue10)
+{
+	const struct file f[] = {
+	    {"t.conf",
+	        HTTP_LINE "twilio = { account_sid = \"" SID "\"; "
+	                  "auth_token_file = \"token\"; };\n" SERVICE_WITH("")},
+	    {"token", DEMO_TOKEN "\n"},
+	};
+	char want[2 * PATH_MAX];
+	struct run r;
+
+	run_files(&r, f, 2, "t.conf", false);
+	snprintf(want, sizeof(want),
+	    "t.conf:2: twilio.auth_token_file: %s/token holds the demo token "
+	    "of the example configuration: set the account's own auth token "
+	    "(or demo = true; to try vakt out)",
+	    r.dir);
+	expect_errors(&r, (const char *const[]){want}, 1, "demo token file");
+	run_free(&r);
+}
+
+/*
+ * The configuration `make install` installs: config/vakt.conf through
+ * config/install.sed.  It must not be in demo mode and must read the
+ * token from twilio-token next to it.
+ */
+static char *
+installed_config(void)
+{
+	FILE *p = popen("sed -f config/install.sed config/vakt.conf", "r");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+
+	cr_assert_not_null(p, "popen sed");
+	cr_assert_not_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		cr_assert_eq(fwrite(buf, 1, n, out), n);
+	cr_assert_eq(pclose(p), 0, "sed -f config/install.sed failed");
+	cr_assert_eq(fclose(out), 0);
+	return text;
+}
+
+Test(config, installed_config_is_not_demo_and_reads_the_token_file_issue10)
+{
+	char *text = installed_config();
+	struct file f[] = {{"vakt.conf", text}, {"twilio-token", NULL}};
+	char want[2 * PATH_MAX];
+	struct run r;
+
+	cr_assert_null(strstr(text, "\ndemo = true;"), "%s", text);
+	cr_assert_null(strstr(text, DEMO_TOKEN "\";"), "%s", text);
+
+	/* No token file yet: refused, naming the setting and the file. */
+	run_files(&r, f, 1, "vakt.conf", false);
+	cr_assert_eq(r.rc, -1);
+	cr_assert_eq(r.errs.n, 1, "%s", r.errs.n > 0 ? r.errs.v[0] : "");
+	snprintf(want, sizeof(want),
+	    "twilio.auth_token_file: cannot read %s/twilio-token: No such "
+	    "file or directory",
+	    r.dir);
+	cr_assert_not_null(strstr(r.errs.v[0], want), "%s", r.errs.v[0]);
+	run_free(&r);
+
+	/* The demo token in it: refused. */
+	f[1].text = DEMO_TOKEN "\n";
+	run_files(&r, f, 2, "vakt.conf", false);
+	cr_assert_eq(r.rc, -1);
+	run_free(&r);
+
+	/* A real token: loads, not in demo mode. */
+	f[1].text = "0123456789abcdef0123456789abcdef\n";
+	run_files(&r, f, 2, "vakt.conf", false);
+	expect_ok(&r, "installed config with a token file");
+	cr_assert_not_null(r.cfg);
+	cr_expect_not(r.cfg->demo);
+	cr_expect_str_eq(
+	    r.cfg->twilio.auth_token, "0123456789abcdef0123456789abcdef");
+	cr_expect_str_eq(r.cfg->database, "/var/lib/vakt/vakt.db");
+	run_free(&r);
+	free(text);
+}
+
+/* Issue 10 C15: the API gets the credentials; http:// only on loopback. */
+Test(config, api_url_allows_http_only_for_loopback_hosts_issue10)
+{
+	static const char *const ok[] = {"https://api.twilio.com",
+	    "https://example.com:8443/x", "http://127.0.0.1:9",
+	    "http://127.1.2.3", "http://127.255.255.254:80/p",
+	    "http://localhost:8080", "http://LocalHost", "http://[::1]:9",
+	    "http://[::1]"};
+	static const char *const bad[] = {"http://api.twilio.com",
+	    "http://10.0.0.1:9", "http://128.0.0.1", "http://126.0.0.1",
+	    "http://[::2]:9", "http://[::ffff:8.8.8.8]",
+	    "http://localhost.example.com", "http://127.0.0.1.example.com",
+	    "http://0.0.0.0:9", "http://127"};
+	char text[1024], want[512];
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text),
+		    HTTP_LINE "twilio = { account_sid = \"" SID
+		              "\"; auth_token = \"secret-token-1-0123456789abcdef"
+		              "ghij\"; api_url = \"%s\"; };\n" SERVICE_WITH(""),
+		    ok[i]);
+		run_text(&r, text);
+		expect_ok(&r, ok[i]);
+		run_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+		    HTTP_LINE "twilio = { account_sid = \"" SID
+		              "\"; auth_token = \"secret-token-1-0123456789abcdef"
+		              "ghij\"; api_url = \"%s\"; };\n" SERVICE_WITH(""),
+		    bad[i]);
+		snprintf(want, sizeof(want),
+		    "t.conf:2: twilio.api_url: \"%s\" must use https:// "
+		    "(http:// is allowed only for a loopback host: "
+		    "127.0.0.0/8, ::1 or localhost)",
+		    bad[i]);
+		run_text(&r, text);
+		expect_errors(&r, (const char *const[]){want}, 1, bad[i]);
+		run_free(&r);
+	}
 }
