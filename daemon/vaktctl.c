@@ -160,11 +160,51 @@ need_store(struct ctl *c)
 		return 0;
 	if ((rc = need_config(c)) != 0)
 		return rc;
+	/* Only init creates a database (an empty one hides a lost one). */
 	c->store = vakt_store_open(c->cfg->database, STORE_BUSY_MS, &err);
+	if (c->store == NULL) {
+		complain("%s", err.msg);
+		if (err.kind == VAKT_ERR_DATA)
+			complain(
+			    "create it with: vaktctl -c %s init", c->conf_path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * init: create the configured database, or bring an existing one to
+ * this vakt's schema.  It never empties or replaces a database, so it
+ * is safe to run again (make run and install scripts do): a current
+ * database is left as it is.
+ */
+static int
+cmd_init(struct ctl *c, int argc, char **argv)
+{
+	const struct opt opts[] = {{NULL, NULL, NULL}};
+	struct vakt_err err;
+	size_t n_pos;
+	char *pos[1];
+	int rc, found;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0 ||
+	    (rc = need_config(c)) != 0)
+		return rc;
+	c->store =
+	    vakt_store_create(c->cfg->database, STORE_BUSY_MS, &found, &err);
 	if (c->store == NULL) {
 		complain("%s", err.msg);
 		return EX_IOERR;
 	}
+	if (found == 0)
+		printf("created %s (schema version %d)\n", c->cfg->database,
+		    vakt_store_version(c->store));
+	else if (found < vakt_store_version(c->store))
+		printf("migrated %s from schema version %d to %d\n",
+		    c->cfg->database, found, vakt_store_version(c->store));
+	else
+		printf("%s exists (schema version %d); nothing to do\n",
+		    c->cfg->database, found);
 	return 0;
 }
 
@@ -1632,6 +1672,8 @@ static const struct command {
 	int (*fn)(struct ctl *c, int argc, char **argv);
 	const char *help;
 } commands[] = {
+    {"init", cmd_init,
+        "init    (create the database, or migrate an existing one)"},
     {"coordinator", cmd_coordinator,
         "coordinator add ID --name NAME --phone NUMBER [--service SVC]\n"
         "  coordinator list [--service SVC] [--json]\n"

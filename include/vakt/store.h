@@ -30,17 +30,29 @@ struct vakt_store; /* opaque, daemon/store.c */
 #define VAKT_STORE_VERSION 5
 
 /*
- * Open the database at path, creating it and applying migrations as
- * needed (one transaction each).  busy_timeout_ms is how long a
- * statement waits for a lock held by the other process.  A database
- * newer than this binary is refused, and so is an SQLite file with
- * tables that vakt did not make (schema version 0).  Returns a store
- * the caller releases with vakt_store_close(), or NULL with err set
- * (kind VAKT_ERR_SYSTEM; the message names path and SQLite's reason,
- * e.g. "/x/vakt.db: cannot open: unable to open database file").
+ * Open the existing database at path and apply the migrations it
+ * lacks (one transaction each).  It never creates one: a missing file,
+ * or an empty one, is refused with kind VAKT_ERR_DATA and a message
+ * "PATH: no database" (the caller adds how to make one: `vaktctl init`).
+ * busy_timeout_ms is how long a statement waits for a lock held by the
+ * other process.  A database newer than this binary is refused, and so
+ * is an SQLite file with tables that vakt did not make (schema version
+ * 0); these and I/O failures are kind VAKT_ERR_SYSTEM, the message
+ * naming path and SQLite's reason, e.g.
+ * "/x/vakt.db: cannot read: file is not a database".  Returns a store
+ * the caller releases with vakt_store_close(), or NULL with err set.
  */
 struct vakt_store *vakt_store_open(
     const char *path, int busy_timeout_ms, struct vakt_err *err);
+
+/*
+ * vaktctl init: like vakt_store_open(), but a missing or empty file is
+ * created with the whole schema.  An existing vakt database is only
+ * migrated, never emptied.  *found_version (may be NULL) gets the
+ * schema version found before (0 for a new database).
+ */
+struct vakt_store *vakt_store_create(const char *path, int busy_timeout_ms,
+    int *found_version, struct vakt_err *err);
 
 void vakt_store_close(struct vakt_store *st); /* NULL is a no-op */
 
@@ -49,6 +61,14 @@ int vakt_store_version(struct vakt_store *st);
 
 /* A cheap read that proves the database answers (for /healthz). */
 int vakt_store_ping(struct vakt_store *st, struct vakt_err *err);
+
+/*
+ * Whether the path still names the open database file: 0 yes, -1 with
+ * err "database file deleted: …" when the file was unlinked or the path
+ * now names another file (writes then go to a file that no one will
+ * open again).  One stat(); for /healthz and a periodic check.
+ */
+int vakt_store_check(struct vakt_store *st, struct vakt_err *err);
 
 /*
  * The directory.  Ids are 1..63 characters of [A-Za-z0-9._-] and are

@@ -263,8 +263,8 @@ Test(daemon, a_database_that_cannot_be_opened_exits_74_naming_path_and_reason)
 	char *newer = vt_path(dir, "newer.db"), *sql;
 	sqlite3 *db;
 
-	assert_db_refused(dir, "/nonexistent/dir/vakt.db",
-	    "unable to open database file");
+	/* A missing file is not created (issue 10): see below. */
+	assert_db_refused(dir, "/nonexistent/dir/vakt.db", "no database");
 	vt_write(junk, "This is a text file, not an SQLite database.  It is "
 		       "long enough to have a header that SQLite reads.\n");
 	assert_db_refused(dir, junk, "file is not a database");
@@ -962,4 +962,99 @@ Test(daemon, log_lines_carry_journald_priorities_and_never_a_full_number)
 	vt_rmrf(dir);
 	free(dir);
 	free(conf);
+}
+
+/* ------------------------------------------------------------------ */
+/* A lost database (issue 10, B9) */
+
+/* How many times needle occurs in hay. */
+static int
+count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * vaktd never makes an empty database in place of a lost one: with
+ * none (or an empty file) it exits 74 and says how to create one.
+ */
+Test(daemon, vaktd_without_a_database_exits_74_with_the_init_hint_issue10)
+{
+	char *dir = vt_tmpdir(), *conf = vt_path(dir, "vakt.conf");
+	char *db = vt_path(dir, "vakt.db"), *text = vt_config(NULL, NULL, NULL);
+	char *hint;
+	struct vt_run r;
+
+	vt_write(conf, text);
+	cr_assert(
+	    asprintf(&hint, "create it with: vaktctl -c %s init", conf) > 0);
+	run(&r, "vaktd", "-c", conf, NULL, NULL, NULL);
+	cr_assert_eq(r.status, 74, "exit %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, "no database"), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, hint), "%s", r.err);
+	cr_assert_null(strstr(r.err, "listening"), "%s", r.err);
+	cr_assert_eq(access(db, F_OK), -1, "vaktd created %s", db);
+	vt_run_free(&r);
+
+	/* An empty file is no database either, and stays empty. */
+	vt_write(db, "");
+	run(&r, "vaktd", "-c", conf, NULL, NULL, NULL);
+	cr_assert_eq(r.status, 74, "exit %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, hint), "%s", r.err);
+	vt_run_free(&r);
+	free(text);
+	text = vt_slurp(db, NULL);
+	cr_assert_str_eq(text, "", "the empty file was written to");
+	free(text);
+	free(hint);
+	free(db);
+	free(conf);
+	vt_rmrf(dir);
+	free(dir);
+}
+
+/*
+ * The database file deleted under a running vaktd: /healthz says so
+ * with 503 on every request, and the log says it once.
+ */
+Test(daemon, a_database_deleted_under_vaktd_is_a_503_on_healthz_issue10)
+{
+	static const char logged[] = "<3>store: database file deleted";
+	char *dir, *conf = vt_config(NULL, NULL, NULL), *db, *log;
+	struct vt_daemon d;
+	struct vt_resp r;
+
+	start(&d, &dir, conf);
+	get(&r, &d, "GET", "/healthz");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	vt_resp_free(&r);
+
+	db = vt_path(dir, "vakt.db");
+	cr_assert_eq(unlink(db), 0);
+	for (int i = 0; i < 3; i++) {
+		get(&r, &d, "GET", "/healthz");
+		cr_assert_eq(
+		    r.status, 503, "try %d: %ld %s", i, r.status, r.body);
+		cr_assert_not_null(
+		    strstr(r.body, "database file deleted"), "%s", r.body);
+		vt_resp_free(&r);
+	}
+	cr_assert(vt_daemon_wait_log(&d, logged, 10000));
+	log = vt_daemon_log(&d);
+	cr_assert_eq(count_of(log, logged), 1, "logged once:\n%s", log);
+	free(log);
+
+	/* A call still reaches a human. */
+	vt_twilio_post(&r, &d, "/twilio/voice", unknown_call);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	assert_dials_first(r.body, VT_BEREDSKAP);
+	vt_resp_free(&r);
+	cr_assert_eq(access(db, F_OK), -1, "nothing recreated %s", db);
+	free(db);
+	free(conf);
+	finish(&d, dir);
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -48,6 +49,7 @@ env_open(struct env *e, const char *service_extra)
 	e->dir = vt_tmpdir();
 	e->conf = vt_path(e->dir, "vakt.conf");
 	vt_write(e->conf, text);
+	vt_db_init(e->conf);
 	free(text);
 }
 
@@ -1330,5 +1332,66 @@ Test(vaktctl, fallback_twiml_dials_beredskap_then_fallback_then_speaks)
 	cr_assert_eq(i, 4, "%s", r.out);
 	xmlFreeDoc(doc);
 	vt_run_free(&r);
+	env_close(&e);
+}
+
+/* ------------------------------------------------------------------ */
+/* init: only it creates a database (issue 10, B9) */
+
+/* A folder with the configuration and no database. */
+static void
+env_bare(struct env *e)
+{
+	char *text = vt_config(NULL, NULL, NULL);
+
+	e->dir = vt_tmpdir();
+	e->conf = vt_path(e->dir, "vakt.conf");
+	vt_write(e->conf, text);
+	free(text);
+}
+
+Test(vaktctl, only_init_creates_the_database_and_vaktd_starts_on_it_issue10)
+{
+	struct env e;
+	struct vt_run r;
+	struct vt_daemon d;
+	char *db, *hint, *err, *text;
+
+	env_bare(&e);
+	db = vt_path(e.dir, "vakt.db");
+	cr_assert(
+	    asprintf(&hint, "create it with: vaktctl -c %s init", e.conf) > 0);
+	/* Any other command refuses, says how, and creates nothing. */
+	CTL_FAIL(err, 74, &e, "coordinator", "list", NULL);
+	cr_assert_not_null(strstr(err, "no database"), "%s", err);
+	cr_assert_not_null(strstr(err, hint), "%s", err);
+	free(err);
+	CTL_FAIL(err, 74, &e, "purge", NULL);
+	free(err);
+	cr_assert_eq(access(db, F_OK), -1, "%s was created", db);
+
+	ctl(&r, &e, "init", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "created"), "%s", r.out);
+	vt_run_free(&r);
+	CTL_OK(&e, "coordinator", "add", "kari", "--name", "Kari", "--phone",
+	    "91234567");
+	/* Again: nothing to do, and nothing lost. */
+	ctl(&r, &e, "init", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "nothing to do"), "%s", r.out);
+	vt_run_free(&r);
+	text = listing(&e, "coordinator");
+	cr_assert_not_null(strstr(text, "kari"), "%s", text);
+	free(text);
+
+	text = vt_slurp(e.conf, NULL);
+	cr_assert_eq(vt_daemon_start_nodb(&d, e.dir, text), 0,
+	    "vaktd did not start on the new database");
+	free(text);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	vt_daemon_free(&d);
+	free(hint);
+	free(db);
 	env_close(&e);
 }
