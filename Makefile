@@ -12,7 +12,7 @@
 DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
-	libcriterion-dev libxml2-dev python3 python3-twilio
+	libcriterion-dev libxml2-dev python3 python3-twilio faketime
 # Only for `make bench` and the report screenshot.
 DEB_BENCH_PACKAGES = wrk chromium hyperfine
 

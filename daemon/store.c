@@ -3255,6 +3255,59 @@ vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
 	return tx_end(st, rc, "purge", err);
 }
 
+/*
+ * The purge mark: the time the last purge run trusted (its audit row),
+ * or, for a database never purged, its newest contact or audit row.
+ * Prepared when used: it runs once a day.
+ */
+static const char sql_purge_mark[] =
+    "SELECT coalesce((SELECT at_ms FROM audit WHERE action = '" VAKT_STORE_PURGE_ACTION
+    "' ORDER BY id DESC LIMIT 1),"
+    " max(coalesce((SELECT max(received_ms) FROM contacts), 0),"
+    " coalesce((SELECT max(at_ms) FROM audit), 0)))";
+
+int64_t
+vakt_store_purge_trust(int64_t now_ms, int64_t mark_ms)
+{
+	if (mark_ms <= 0 || now_ms - mark_ms <= VAKT_PURGE_SLACK_MS)
+		return now_ms;
+	return mark_ms + VAKT_PURGE_SLACK_MS;
+}
+
+int
+vakt_store_purge_clock(struct vakt_store *st, int64_t now_ms,
+    int64_t *trusted_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t mark_ms = 0;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql_purge_mark, -1, &s, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	mark_ms = sqlite3_column_int64(s, 0);
+	*trusted_ms = vakt_store_purge_trust(now_ms, mark_ms);
+	rc = 0;
+out:
+	if (rc == -1)
+		db_fail(st, "purge mark", err);
+	(void)sqlite3_finalize(s);
+	return rc;
+}
+
+int
+vakt_store_purge_done(struct vakt_store *st, const char *actor,
+    int64_t trusted_ms, int days, size_t n, struct vakt_err *err)
+{
+	char detail[DETAIL_LEN];
+
+	(void)snprintf(
+	    detail, sizeof(detail), "%zu rows older than %d days", n, days);
+	return vakt_store_audit_add(st, actor, VAKT_STORE_PURGE_ACTION,
+	    "contacts", detail, trusted_ms, err);
+}
+
 /* ---------------------------------------------------------------- */
 /* Reports. */
 

@@ -1644,7 +1644,8 @@ static int
 cmd_purge(struct ctl *c, int argc, char **argv)
 {
 	const struct opt opts[] = {{NULL, NULL, NULL}};
-	int64_t before;
+	const int64_t day_ms = 86400 * 1000LL;
+	int64_t now, trusted;
 	size_t n_pos, n, total = 0;
 	struct vakt_err err;
 	char *pos[1];
@@ -1653,14 +1654,26 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0 ||
 	    (rc = need_store(c)) != 0)
 		return rc;
-	before = vakt_clock_now_ms() -
-	    (int64_t)c->cfg->retention.contacts_days * 86400 * 1000;
+	/* A clock far ahead of the database is not trusted (store.h). */
+	now = vakt_clock_now_ms();
+	if (vakt_store_purge_clock(c->store, now, &trusted, &err) == -1)
+		return fail(&err);
+	if (trusted < now)
+		complain("clock not trusted: more than %lld days past the last "
+		         "purge or the newest record; purging as of %lld days "
+		         "before now",
+		    (long long)(VAKT_PURGE_SLACK_MS / day_ms),
+		    (long long)((now - trusted) / day_ms));
 	do {
-		if (vakt_store_purge(c->store, before, 1000, &n, &err) == -1)
+		if (vakt_store_purge(c->store,
+		        trusted - c->cfg->retention.contacts_days * day_ms,
+		        1000, &n, &err) == -1)
 			return fail(&err);
 		total += n;
 	} while (n > 0);
-	if (vakt_store_checkpoint(c->store, &err) == -1)
+	if (vakt_store_purge_done(c->store, c->actor, trusted,
+	        c->cfg->retention.contacts_days, total, &err) == -1 ||
+	    vakt_store_checkpoint(c->store, &err) == -1)
 		return fail(&err);
 	printf("purged %zu rows older than %d days\n", total,
 	    c->cfg->retention.contacts_days);

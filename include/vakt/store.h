@@ -454,6 +454,35 @@ int vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
     size_t *n, struct vakt_err *err);
 
 /*
+ * The clock guard of the purge (issue 10: a clock jumped 2000 days
+ * ahead made the daily purge delete the whole contact log).  A purge
+ * run trusts now_ms only up to VAKT_PURGE_SLACK_MS past the purge mark,
+ * the time the previous run trusted (see vakt_store_purge_done()), or
+ * for a database never purged its newest contact or audit row.  Daily
+ * runs keep the mark a day behind, so a quiet service (no contacts for
+ * weeks) still purges by the real clock; after a clock jump, or vaktd
+ * stopped for longer than the slack, each run moves the trusted time on
+ * by at most the slack, so a jump never takes more than a few days of
+ * history at once and a real gap is caught up a day per day.
+ *
+ * vakt_store_purge_trust() is the pure rule: now_ms, or mark_ms + slack
+ * when now_ms is further ahead than that (mark_ms 0: no mark, trust
+ * now_ms).  vakt_store_purge_clock() reads the mark and applies it;
+ * *trusted_ms < now_ms means the clock was not trusted.  Purge with
+ * before_ms = *trusted_ms - retention, then record the run with
+ * vakt_store_purge_done(), which writes the audit row (action
+ * VAKT_STORE_PURGE_ACTION) stamped trusted_ms that is the next mark.
+ */
+#define VAKT_PURGE_SLACK_MS     (2 * 86400 * 1000LL)
+#define VAKT_STORE_PURGE_ACTION "purge"
+
+int64_t vakt_store_purge_trust(int64_t now_ms, int64_t mark_ms);
+int vakt_store_purge_clock(struct vakt_store *st, int64_t now_ms,
+    int64_t *trusted_ms, struct vakt_err *err);
+int vakt_store_purge_done(struct vakt_store *st, const char *actor,
+    int64_t trusted_ms, int days, size_t n, struct vakt_err *err);
+
+/*
  * Every contact received in [from_ms, to_ms) (of service, or all when
  * NULL), in received order, through fn (a report's vakt_report_add).
  * One indexed range scan.  0, or -1 with err.

@@ -1885,3 +1885,79 @@ Test(store, check_reports_a_deleted_or_replaced_database_file_issue10)
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
+
+/* ------------------------------------------------------------------ */
+/* Issue 10: the purge does not trust a clock far ahead (B10). */
+
+#define DAY_MS INT64_C(86400000)
+
+Test(store, purge_trusts_now_unless_far_past_the_mark_issue10)
+{
+	/* No mark (an empty database): nothing to protect. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, 0), NOW_MS);
+	/* Daily runs: the mark is a day old. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - DAY_MS), NOW_MS);
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - 2 * DAY_MS),
+	    NOW_MS, "the slack itself is trusted");
+	/* A clock behind the mark is trusted (it deletes less). */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS + DAY_MS), NOW_MS);
+	/* faketime -f +2000d: at most the slack past the mark. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS + 2000 * DAY_MS, NOW_MS),
+	    NOW_MS + VAKT_PURGE_SLACK_MS);
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - 2 * DAY_MS - 1),
+	    NOW_MS - 1);
+}
+
+static void
+contact_at(const char *path, const char *sid, int64_t received_ms)
+{
+	char sql[400];
+
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO contacts (service, kind, provider_id, caller,"
+	    " category, why, plan, received_ms) VALUES"
+	    " ('due', 0, '%s', '+4798765432', 0, 0, '', %lld)",
+	    sid, (long long)received_ms);
+	raw_exec(path, sql);
+}
+
+/*
+ * The mark is the last run's trusted time, else the newest contact:
+ * a jump of 2000 days purges as of two days past the newest contact,
+ * and the run's audit row moves the mark on by the slack only.
+ */
+Test(store, purge_clock_follows_the_mark_not_a_jumped_clock_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	int64_t trusted = 0, jumped = NOW_MS + 2000 * DAY_MS;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_purge_clock(st, jumped, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, jumped, "an empty database has no mark");
+	contact_at(t.path, "CA-1", NOW_MS - 10 * DAY_MS);
+	contact_at(t.path, "CA-2", NOW_MS - 3 * DAY_MS);
+	cr_assert_eq(vakt_store_purge_clock(st, jumped, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS - 3 * DAY_MS + VAKT_PURGE_SLACK_MS);
+	cr_assert_eq(vakt_store_purge_done(st, "t", trusted, 1825, 0, &err), 0,
+	    "%s", err.msg);
+	/* The next run (a day later, still jumped) moves on by the slack. */
+	cr_assert_eq(
+	    vakt_store_purge_clock(st, jumped + DAY_MS, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS - 3 * DAY_MS + 2 * VAKT_PURGE_SLACK_MS);
+	/* A quiet service: the run's mark, not the old contact, counts. */
+	cr_assert_eq(
+	    vakt_store_purge_done(st, "t", NOW_MS + 30 * DAY_MS, 1825, 0, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(
+	    vakt_store_purge_clock(st, NOW_MS + 31 * DAY_MS, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS + 31 * DAY_MS);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
