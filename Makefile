@@ -12,7 +12,7 @@
 DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
-	libcriterion-dev libxml2-dev python3 python3-twilio
+	libcriterion-dev libxml2-dev python3 python3-twilio faketime
 # Only for `make bench` and the report screenshot.
 DEB_BENCH_PACKAGES = wrk chromium hyperfine
 
@@ -125,12 +125,16 @@ check: deps
 	    $(BUILD)/asan/tests/unit/run --jobs 2
 
 # The demo: config/vakt.conf as it is, with a database next to it
-# filled from config/demo.csv the first time.
+# created by vaktctl init (vaktd never creates one) and filled from
+# config/demo.csv the first time.
 DEMO_SID = CA00000000000000000000000000000001
 DEMO_FORM = CallSid=$(DEMO_SID) From=+4791000001 To=+4755000000
 run: deps all
-	@test -e config/vakt.db || \
-	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv
+	@test -e config/vakt.db || { \
+	    $(BUILD)/vaktctl -c config/vakt.conf init && \
+	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv || \
+	    { rm -f config/vakt.db config/vakt.db-wal config/vakt.db-shm; \
+	    exit 1; }; }
 	@printf '%s\n' \
 	    'vaktd runs on http://127.0.0.1:8080 (Ctrl-C stops it).' \
 	    'Simulate a call from youth U-0001 (Ola) in another terminal:' \

@@ -2,7 +2,7 @@
  * bench_lookup.c: how many routing decisions per second the whole
  * lookup-and-plan path makes against the SQLite directory, on one core.
  *
- * Creates a temporary database with vakt_store_open(), imports the
+ * Creates a temporary database with vakt_store_create(), imports the
  * directory of bench_dir.h (10,000 youths, 2,000 coordinators) in one
  * vakt_store_import() and adds the coordinators' absences, loads the
  * service from config/vakt.conf (or argv[1]), then times what vaktd does
@@ -239,7 +239,7 @@ open_temp(char *dir, size_t len, char *db, size_t db_len)
 		return NULL;
 	}
 	(void)snprintf(db, db_len, "%s/vakt.db", dir);
-	st = vakt_store_open(db, 500, &err);
+	st = vakt_store_create(db, 500, NULL, &err);
 	if (st == NULL || fill_directory(st, &err) == -1 ||
 	    fill_absences(st, &n_abs, &err) == -1) {
 		fprintf(stderr, "lookup+plan: %s\n", err.msg);

@@ -5,7 +5,7 @@
  *   gen_log [-n CONTACTS] [-f FIRST] [-t LAST] [-k COORDINATORS]
  *           [-y YOUTHS] [-s SERVICE] CONFIG DATABASE
  *
- * Creates DATABASE (it must not exist) with vakt_store_open(), so the
+ * Creates DATABASE (it must not exist) with vakt_store_create(), so the
  * schema is the binary's own, imports a directory through
  * vakt_store_import() and vakt_store_absence_add(), then bulk-inserts
  * CONTACTS (default 1,000,000) contacts received between the local dates
@@ -1253,7 +1253,7 @@ store_fill(const struct gen *g, const char *path)
 		fprintf(stderr, "gen_log: %s exists; remove it first\n", path);
 		exit(EX_CANTCREAT);
 	}
-	if ((st = vakt_store_open(path, 5000, &err)) == NULL ||
+	if ((st = vakt_store_create(path, 5000, NULL, &err)) == NULL ||
 	    directory_write(g, st, now, &err) == -1 ||
 	    absences_write(g, st, now, &err) == -1) {
 		fprintf(stderr, "gen_log: %s\n", err.msg);

@@ -38,6 +38,8 @@ struct vaktd {
 	struct vakt_app app;
 	struct vakt_config *cfg; /* owned; app.cfg points here */
 	struct event *ev_hup, *ev_term, *ev_int, *ev_watchdog, *ev_purge;
+	struct event *ev_dbcheck;
+	bool is_db_gone; /* the database file was deleted under us */
 };
 
 static void
@@ -75,11 +77,35 @@ limits_of(const struct vakt_config *cfg)
 	return lim;
 }
 
+/*
+ * Is the database file still there?  Logged once when it goes (and if
+ * it comes back): /healthz says it on every request.
+ */
+static int
+db_check(struct vaktd *d, struct vakt_err *err)
+{
+	if (vakt_store_check(d->app.store, err) == -1) {
+		if (!d->is_db_gone)
+			vakt_log_errx("store: %s; nothing written from now on "
+			              "will be kept: restore the database and "
+			              "restart vaktd",
+			    err->msg);
+		d->is_db_gone = true;
+		return -1;
+	}
+	if (d->is_db_gone)
+		vakt_log_info("store: the database file is back");
+	d->is_db_gone = false;
+	return 0;
+}
+
 static int
 health_hook(void *arg, struct vakt_err *err)
 {
 	struct vaktd *d = arg;
 
+	if (db_check(d, err) == -1)
+		return -1;
 	return vakt_store_ping(d->app.store, err);
 }
 
@@ -214,6 +240,20 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	(void)sd_notify(0, "WATCHDOG=1");
 }
 
+/* The database file, every DBCHECK_S even if nobody asks /healthz. */
+#define DBCHECK_S 10
+
+static void
+dbcheck_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vaktd *d = arg;
+	struct vakt_err err;
+
+	(void)fd;
+	(void)what;
+	(void)db_check(d, &err);
+}
+
 /* The retention purge: a minute after start, then daily, in steps. */
 static void
 purge_cb(evutil_socket_t fd, short what, void *arg)
@@ -230,7 +270,7 @@ purge_cb(evutil_socket_t fd, short what, void *arg)
 static int
 setup_events(struct vaktd *d)
 {
-	const struct timeval minute = {60, 0};
+	const struct timeval minute = {60, 0}, dbcheck = {DBCHECK_S, 0};
 	uint64_t usec = 0;
 
 	d->ev_hup = evsignal_new(d->base, SIGHUP, signal_cb, d);
@@ -243,6 +283,9 @@ setup_events(struct vaktd *d)
 		return -1;
 	d->ev_purge = evtimer_new(d->base, purge_cb, d);
 	if (d->ev_purge == NULL || event_add(d->ev_purge, &minute) == -1)
+		return -1;
+	d->ev_dbcheck = event_new(d->base, -1, EV_PERSIST, dbcheck_cb, d);
+	if (d->ev_dbcheck == NULL || event_add(d->ev_dbcheck, &dbcheck) == -1)
 		return -1;
 	/* Under systemd's WatchdogSec, ping at half the interval. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -272,6 +315,12 @@ start(struct vaktd *d)
 	    d->cfg->database, d->cfg->http.busy_timeout_ms, &err);
 	if (d->app.store == NULL) {
 		vakt_log_errx("store: %s", err.msg);
+		/* Never an empty database in place of a lost one. */
+		if (err.kind == VAKT_ERR_DATA)
+			vakt_log_errx("vaktd: vaktd does not create its "
+			              "database; create it with: vaktctl -c %s "
+			              "init",
+			    d->cfg->path);
 		return EX_IOERR;
 	}
 	d->base = event_base_new();
@@ -321,6 +370,8 @@ stop(struct vaktd *d)
 		event_free(d->ev_watchdog);
 	if (d->ev_purge != NULL)
 		event_free(d->ev_purge);
+	if (d->ev_dbcheck != NULL)
+		event_free(d->ev_dbcheck);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	vakt_store_close(d->app.store);

@@ -15,7 +15,10 @@
  */
 #include "vakt/store.h"
 
+#include <sys/stat.h>
+
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -879,13 +882,35 @@ set_wal(struct vakt_store *st, int busy_timeout_ms, struct vakt_err *err)
 	return 0;
 }
 
+/*
+ * vaktd and every vaktctl command but init open an existing database
+ * only: a missing file must not quietly become an empty directory
+ * (issue 10: a database deleted under a running vaktd came back empty
+ * at the next start, tokens and history gone).  The stat() only picks
+ * the message; SQLite without SQLITE_OPEN_CREATE is what refuses.
+ */
 static int
-db_open(struct vakt_store *st, int busy_timeout_ms, struct vakt_err *err)
+no_database(struct vakt_store *st, bool is_create, struct vakt_err *err)
 {
-	int version, rc;
+	struct stat sb;
 
+	if (is_create || stat(st->path, &sb) == 0 || errno != ENOENT)
+		return 0;
+	vakt_err_data(err, "%s: no database", st->path);
+	return -1;
+}
+
+static int
+db_open(struct vakt_store *st, int busy_timeout_ms, bool is_create,
+    struct vakt_err *err)
+{
+	int version, n_objects, rc;
+
+	if (no_database(st, is_create, err) == -1)
+		return -1;
 	rc = sqlite3_open_v2(st->path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    SQLITE_OPEN_READWRITE | (is_create ? SQLITE_OPEN_CREATE : 0) |
+	        SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
 		vakt_err_set(err, "%s: cannot open: %s", st->path,
@@ -897,6 +922,17 @@ db_open(struct vakt_store *st, int busy_timeout_ms, struct vakt_err *err)
 	/* Read first: a file that is not ours is refused before any write. */
 	if (read_version(st, &version, err) == -1)
 		return -1;
+	/*
+	 * An empty file has no schema yet: only init makes one.  (Version 0
+	 * with tables is someone else's file: migrate_step() refuses it.)
+	 */
+	if (version == 0 && !is_create &&
+	    query_int(st, sql_count_objects, &n_objects) == 0 &&
+	    n_objects == 0) {
+		vakt_err_data(
+		    err, "%s: no database (the file is empty)", st->path);
+		return -1;
+	}
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		vakt_err_set(
 		    err, "%s: cannot open for writing: read-only", st->path);
@@ -1005,18 +1041,37 @@ prepare_all(struct vakt_store *st, struct vakt_err *err)
 	return 0;
 }
 
-struct vakt_store *
-vakt_store_open(const char *path, int busy_timeout_ms, struct vakt_err *err)
+static struct vakt_store *
+store_open(const char *path, int busy_timeout_ms, bool is_create,
+    int *found_version, struct vakt_err *err)
 {
 	struct vakt_store *st = vakt_xcalloc(1, sizeof(*st));
 
 	st->path = vakt_xstrdup(path);
-	if (db_open(st, busy_timeout_ms, err) == -1 || migrate(st, err) == -1 ||
-	    prepare_all(st, err) == -1) {
+	if (db_open(st, busy_timeout_ms, is_create, err) == -1) {
+		vakt_store_close(st);
+		return NULL;
+	}
+	if (found_version != NULL)
+		*found_version = st->version;
+	if (migrate(st, err) == -1 || prepare_all(st, err) == -1) {
 		vakt_store_close(st);
 		return NULL;
 	}
 	return st;
+}
+
+struct vakt_store *
+vakt_store_open(const char *path, int busy_timeout_ms, struct vakt_err *err)
+{
+	return store_open(path, busy_timeout_ms, false, NULL, err);
+}
+
+struct vakt_store *
+vakt_store_create(const char *path, int busy_timeout_ms, int *found_version,
+    struct vakt_err *err)
+{
+	return store_open(path, busy_timeout_ms, true, found_version, err);
 }
 
 void
@@ -1048,6 +1103,34 @@ vakt_store_ping(struct vakt_store *st, struct vakt_err *err)
 		rc = db_fail(st, "ping", err);
 	stmt_done(s);
 	return rc;
+}
+
+/*
+ * SQLite's unix VFS answers SQLITE_FCNTL_HAS_MOVED by stat()ing the
+ * path it opened and comparing the inode with the open file's: a path
+ * that is gone (unlinked, st_nlink 0) or names another file (replaced,
+ * renamed) is "moved".  Writes after that go to a file nobody will
+ * open again.
+ */
+int
+vakt_store_check(struct vakt_store *st, struct vakt_err *err)
+{
+	int is_moved = 0;
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_HAS_MOVED,
+	        &is_moved) != SQLITE_OK) {
+		vakt_err_set(err, "%s: cannot check the database file: %s",
+		    st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (is_moved) {
+		vakt_err_set(err,
+		    "database file deleted: %s no longer names the open "
+		    "database",
+		    st->path);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -3170,6 +3253,59 @@ vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
 	     i < sizeof(purge_order) / sizeof(purge_order[0]) && rc == 0; i++)
 		rc = purge_one(st, purge_order[i], before_ms, limit, n, err);
 	return tx_end(st, rc, "purge", err);
+}
+
+/*
+ * The purge mark: the time the last purge run trusted (its audit row),
+ * or, for a database never purged, its newest contact or audit row.
+ * Prepared when used: it runs once a day.
+ */
+static const char sql_purge_mark[] =
+    "SELECT coalesce((SELECT at_ms FROM audit WHERE action = '" VAKT_STORE_PURGE_ACTION
+    "' ORDER BY id DESC LIMIT 1),"
+    " max(coalesce((SELECT max(received_ms) FROM contacts), 0),"
+    " coalesce((SELECT max(at_ms) FROM audit), 0)))";
+
+int64_t
+vakt_store_purge_trust(int64_t now_ms, int64_t mark_ms)
+{
+	if (mark_ms <= 0 || now_ms - mark_ms <= VAKT_PURGE_SLACK_MS)
+		return now_ms;
+	return mark_ms + VAKT_PURGE_SLACK_MS;
+}
+
+int
+vakt_store_purge_clock(struct vakt_store *st, int64_t now_ms,
+    int64_t *trusted_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t mark_ms = 0;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql_purge_mark, -1, &s, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	mark_ms = sqlite3_column_int64(s, 0);
+	*trusted_ms = vakt_store_purge_trust(now_ms, mark_ms);
+	rc = 0;
+out:
+	if (rc == -1)
+		db_fail(st, "purge mark", err);
+	(void)sqlite3_finalize(s);
+	return rc;
+}
+
+int
+vakt_store_purge_done(struct vakt_store *st, const char *actor,
+    int64_t trusted_ms, int days, size_t n, struct vakt_err *err)
+{
+	char detail[DETAIL_LEN];
+
+	(void)snprintf(
+	    detail, sizeof(detail), "%zu rows older than %d days", n, days);
+	return vakt_store_audit_add(st, actor, VAKT_STORE_PURGE_ACTION,
+	    "contacts", detail, trusted_ms, err);
 }
 
 /* ---------------------------------------------------------------- */

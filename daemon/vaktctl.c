@@ -160,11 +160,51 @@ need_store(struct ctl *c)
 		return 0;
 	if ((rc = need_config(c)) != 0)
 		return rc;
+	/* Only init creates a database (an empty one hides a lost one). */
 	c->store = vakt_store_open(c->cfg->database, STORE_BUSY_MS, &err);
+	if (c->store == NULL) {
+		complain("%s", err.msg);
+		if (err.kind == VAKT_ERR_DATA)
+			complain(
+			    "create it with: vaktctl -c %s init", c->conf_path);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * init: create the configured database, or bring an existing one to
+ * this vakt's schema.  It never empties or replaces a database, so it
+ * is safe to run again (make run and install scripts do): a current
+ * database is left as it is.
+ */
+static int
+cmd_init(struct ctl *c, int argc, char **argv)
+{
+	const struct opt opts[] = {{NULL, NULL, NULL}};
+	struct vakt_err err;
+	size_t n_pos;
+	char *pos[1];
+	int rc, found;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0 ||
+	    (rc = need_config(c)) != 0)
+		return rc;
+	c->store =
+	    vakt_store_create(c->cfg->database, STORE_BUSY_MS, &found, &err);
 	if (c->store == NULL) {
 		complain("%s", err.msg);
 		return EX_IOERR;
 	}
+	if (found == 0)
+		printf("created %s (schema version %d)\n", c->cfg->database,
+		    vakt_store_version(c->store));
+	else if (found < vakt_store_version(c->store))
+		printf("migrated %s from schema version %d to %d\n",
+		    c->cfg->database, found, vakt_store_version(c->store));
+	else
+		printf("%s exists (schema version %d); nothing to do\n",
+		    c->cfg->database, found);
 	return 0;
 }
 
@@ -1604,7 +1644,8 @@ static int
 cmd_purge(struct ctl *c, int argc, char **argv)
 {
 	const struct opt opts[] = {{NULL, NULL, NULL}};
-	int64_t before;
+	const int64_t day_ms = 86400 * 1000LL;
+	int64_t now, trusted;
 	size_t n_pos, n, total = 0;
 	struct vakt_err err;
 	char *pos[1];
@@ -1613,14 +1654,26 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, opts, pos, 0, &n_pos)) != 0 ||
 	    (rc = need_store(c)) != 0)
 		return rc;
-	before = vakt_clock_now_ms() -
-	    (int64_t)c->cfg->retention.contacts_days * 86400 * 1000;
+	/* A clock far ahead of the database is not trusted (store.h). */
+	now = vakt_clock_now_ms();
+	if (vakt_store_purge_clock(c->store, now, &trusted, &err) == -1)
+		return fail(&err);
+	if (trusted < now)
+		complain("clock not trusted: more than %lld days past the last "
+		         "purge or the newest record; purging as of %lld days "
+		         "before now",
+		    (long long)(VAKT_PURGE_SLACK_MS / day_ms),
+		    (long long)((now - trusted) / day_ms));
 	do {
-		if (vakt_store_purge(c->store, before, 1000, &n, &err) == -1)
+		if (vakt_store_purge(c->store,
+		        trusted - c->cfg->retention.contacts_days * day_ms,
+		        1000, &n, &err) == -1)
 			return fail(&err);
 		total += n;
 	} while (n > 0);
-	if (vakt_store_checkpoint(c->store, &err) == -1)
+	if (vakt_store_purge_done(c->store, c->actor, trusted,
+	        c->cfg->retention.contacts_days, total, &err) == -1 ||
+	    vakt_store_checkpoint(c->store, &err) == -1)
 		return fail(&err);
 	printf("purged %zu rows older than %d days\n", total,
 	    c->cfg->retention.contacts_days);
@@ -1632,6 +1685,8 @@ static const struct command {
 	int (*fn)(struct ctl *c, int argc, char **argv);
 	const char *help;
 } commands[] = {
+    {"init", cmd_init,
+        "init    (create the database, or migrate an existing one)"},
     {"coordinator", cmd_coordinator,
         "coordinator add ID --name NAME --phone NUMBER [--service SVC]\n"
         "  coordinator list [--service SVC] [--json]\n"

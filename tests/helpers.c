@@ -226,8 +226,35 @@ wait_listening(struct vt_daemon *d)
 	return -1;
 }
 
+void
+vt_db_init(const char *conf)
+{
+	char *bin = vt_bin("vaktctl");
+	const char *const argv[] = {bin, "-c", conf, "init", NULL};
+	struct vt_run r;
+
+	vt_run(&r, NULL, argv);
+	cr_assert_eq(r.status, 0, "vaktctl -c %s init: exit %d: %s", conf,
+	    r.status, r.err);
+	vt_run_free(&r);
+	free(bin);
+}
+
 int
 vt_daemon_start(struct vt_daemon *d, const char *dir, const char *conf_text)
+{
+	char *conf = vt_path(dir, "vakt.conf");
+
+	/* vaktd never creates its database (issue 10): vaktctl init does. */
+	vt_write(conf, conf_text);
+	vt_db_init(conf);
+	free(conf);
+	return vt_daemon_start_nodb(d, dir, conf_text);
+}
+
+int
+vt_daemon_start_nodb(
+    struct vt_daemon *d, const char *dir, const char *conf_text)
 {
 	char *vaktd = vt_bin("vaktd");
 	pid_t parent = getpid();

@@ -63,12 +63,23 @@ struct vt_daemon {
 };
 
 /*
- * Write conf_text to dir/vakt.conf (dir is borrowed, not freed), start
+ * vaktctl -c conf init: create (or migrate) the database conf names.
+ * vaktd and vaktctl's other commands never create one (issue 10), so a
+ * test that runs them on a fresh folder calls this first.
+ */
+void vt_db_init(const char *conf);
+
+/*
+ * Write conf_text to dir/vakt.conf (dir is borrowed, not freed), create
+ * its database with vt_db_init() (a no-op for one that exists), start
  * vaktd with -v and wait up to 10 s for it to listen.  Returns 0, or
  * -1 if it exited or never listened (d->log then tells why).
  */
-int vt_daemon_start(struct vt_daemon *d, const char *dir,
-    const char *conf_text);
+int vt_daemon_start(
+    struct vt_daemon *d, const char *dir, const char *conf_text);
+/* The same without vt_db_init(): vaktd finds what dir holds. */
+int vt_daemon_start_nodb(
+    struct vt_daemon *d, const char *dir, const char *conf_text);
 /* SIGTERM and wait (10 s, then SIGKILL); returns the exit code. */
 int vt_daemon_stop(struct vt_daemon *d);
 void vt_daemon_kill(struct vt_daemon *d);

@@ -45,6 +45,10 @@ struct vakt_app {
 	uint64_t n_faults;    /* failures since the fault state began */
 	bool is_outbox_dirty; /* rows were queued in this turn */
 	size_t n_purged;      /* rows removed by the purge under way */
+
+	/* The purge's clock guard (store.h, issue 10). */
+	int64_t purge_clock_ms; /* the time the run under way trusts, or 0 */
+	bool is_purge_clamped;  /* the last run did not trust the clock */
 };
 
 /*
@@ -75,7 +79,9 @@ void vakt_app_turn_end(struct vakt_app *app);
  * One bounded step of the retention purge (contacts older than
  * retention.contacts_days).  Returns true while more remains, so the
  * caller can come back on a later loop turn instead of blocking this
- * one.
+ * one.  The first step of a run fixes the time it trusts (at most a
+ * little past the previous run: store.h's clock guard, warned about
+ * once), the last writes the run's audit row.
  */
 bool vakt_app_purge_step(struct vakt_app *app, int64_t now_ms);
 

@@ -30,17 +30,29 @@ struct vakt_store; /* opaque, daemon/store.c */
 #define VAKT_STORE_VERSION 5
 
 /*
- * Open the database at path, creating it and applying migrations as
- * needed (one transaction each).  busy_timeout_ms is how long a
- * statement waits for a lock held by the other process.  A database
- * newer than this binary is refused, and so is an SQLite file with
- * tables that vakt did not make (schema version 0).  Returns a store
- * the caller releases with vakt_store_close(), or NULL with err set
- * (kind VAKT_ERR_SYSTEM; the message names path and SQLite's reason,
- * e.g. "/x/vakt.db: cannot open: unable to open database file").
+ * Open the existing database at path and apply the migrations it
+ * lacks (one transaction each).  It never creates one: a missing file,
+ * or an empty one, is refused with kind VAKT_ERR_DATA and a message
+ * "PATH: no database" (the caller adds how to make one: `vaktctl init`).
+ * busy_timeout_ms is how long a statement waits for a lock held by the
+ * other process.  A database newer than this binary is refused, and so
+ * is an SQLite file with tables that vakt did not make (schema version
+ * 0); these and I/O failures are kind VAKT_ERR_SYSTEM, the message
+ * naming path and SQLite's reason, e.g.
+ * "/x/vakt.db: cannot read: file is not a database".  Returns a store
+ * the caller releases with vakt_store_close(), or NULL with err set.
  */
 struct vakt_store *vakt_store_open(
     const char *path, int busy_timeout_ms, struct vakt_err *err);
+
+/*
+ * vaktctl init: like vakt_store_open(), but a missing or empty file is
+ * created with the whole schema.  An existing vakt database is only
+ * migrated, never emptied.  *found_version (may be NULL) gets the
+ * schema version found before (0 for a new database).
+ */
+struct vakt_store *vakt_store_create(const char *path, int busy_timeout_ms,
+    int *found_version, struct vakt_err *err);
 
 void vakt_store_close(struct vakt_store *st); /* NULL is a no-op */
 
@@ -49,6 +61,14 @@ int vakt_store_version(struct vakt_store *st);
 
 /* A cheap read that proves the database answers (for /healthz). */
 int vakt_store_ping(struct vakt_store *st, struct vakt_err *err);
+
+/*
+ * Whether the path still names the open database file: 0 yes, -1 with
+ * err "database file deleted: …" when the file was unlinked or the path
+ * now names another file (writes then go to a file that no one will
+ * open again).  One stat(); for /healthz and a periodic check.
+ */
+int vakt_store_check(struct vakt_store *st, struct vakt_err *err);
 
 /*
  * The directory.  Ids are 1..63 characters of [A-Za-z0-9._-] and are
@@ -432,6 +452,35 @@ int vakt_store_contact_who(struct vakt_store *st, int64_t id,
  */
 int vakt_store_purge(struct vakt_store *st, int64_t before_ms, size_t limit,
     size_t *n, struct vakt_err *err);
+
+/*
+ * The clock guard of the purge (issue 10: a clock jumped 2000 days
+ * ahead made the daily purge delete the whole contact log).  A purge
+ * run trusts now_ms only up to VAKT_PURGE_SLACK_MS past the purge mark,
+ * the time the previous run trusted (see vakt_store_purge_done()), or
+ * for a database never purged its newest contact or audit row.  Daily
+ * runs keep the mark a day behind, so a quiet service (no contacts for
+ * weeks) still purges by the real clock; after a clock jump, or vaktd
+ * stopped for longer than the slack, each run moves the trusted time on
+ * by at most the slack, so a jump never takes more than a few days of
+ * history at once and a real gap is caught up a day per day.
+ *
+ * vakt_store_purge_trust() is the pure rule: now_ms, or mark_ms + slack
+ * when now_ms is further ahead than that (mark_ms 0: no mark, trust
+ * now_ms).  vakt_store_purge_clock() reads the mark and applies it;
+ * *trusted_ms < now_ms means the clock was not trusted.  Purge with
+ * before_ms = *trusted_ms - retention, then record the run with
+ * vakt_store_purge_done(), which writes the audit row (action
+ * VAKT_STORE_PURGE_ACTION) stamped trusted_ms that is the next mark.
+ */
+#define VAKT_PURGE_SLACK_MS     (2 * 86400 * 1000LL)
+#define VAKT_STORE_PURGE_ACTION "purge"
+
+int64_t vakt_store_purge_trust(int64_t now_ms, int64_t mark_ms);
+int vakt_store_purge_clock(struct vakt_store *st, int64_t now_ms,
+    int64_t *trusted_ms, struct vakt_err *err);
+int vakt_store_purge_done(struct vakt_store *st, const char *actor,
+    int64_t trusted_ms, int days, size_t n, struct vakt_err *err);
 
 /*
  * Every contact received in [from_ms, to_ms) (of service, or all when

@@ -67,12 +67,12 @@ db_open(const char *dir)
 	return db;
 }
 
-/* Write the configuration and let vaktctl create the database. */
+/* Write the configuration and let vaktctl init create the database. */
 static void
 db_create(const char *dir, const char *conf)
 {
 	char *path = vt_path(dir, "vakt.conf"), *ctl = vt_bin("vaktctl");
-	const char *argv[] = {ctl, "-c", path, "coordinator", "list", NULL};
+	const char *argv[] = {ctl, "-c", path, "init", NULL};
 	struct vt_run r;
 
 	vt_write(path, conf);

@@ -157,10 +157,7 @@ report_json_argv(const char *const *args)
 #define REPORT_JSON(...) \
 	report_json_argv((const char *const[]){__VA_ARGS__, NULL})
 
-/*
- * A fresh folder with the configuration; vaktctl makes the database
- * (any command opens and migrates it).
- */
+/* A fresh folder with the configuration and its new database. */
 static struct ctx *
 ctx_new(void)
 {
@@ -173,7 +170,7 @@ ctx_new(void)
 	c->conf = vt_path(c->dir, "vakt.conf");
 	c->db = vt_path(c->dir, "vakt.db");
 	vt_write(c->conf, CONF);
-	out = CTL_OK("coordinator", "list");
+	out = CTL_OK("init");
 	free(out);
 	return c;
 }

@@ -19,6 +19,9 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -52,6 +55,7 @@ env_open(struct env *e, const char *service_extra)
 	e->dir = vt_tmpdir();
 	e->conf = vt_path(e->dir, "vakt.conf");
 	vt_write(e->conf, text);
+	vt_db_init(e->conf);
 	free(text);
 }
 
@@ -1443,5 +1447,203 @@ Test(vaktctl, audit_actor_trusts_sudo_user_only_for_root_issue10,
 	free(actor);
 	unsetenv("SUDO_USER");
 	free(bin);
+	env_close(&e);
+}
+
+/* ------------------------------------------------------------------ */
+/* init: only it creates a database (issue 10, B9) */
+
+/* A folder with the configuration and no database. */
+static void
+env_bare(struct env *e)
+{
+	char *text = vt_config(NULL, NULL, NULL);
+
+	e->dir = vt_tmpdir();
+	e->conf = vt_path(e->dir, "vakt.conf");
+	vt_write(e->conf, text);
+	free(text);
+}
+
+Test(vaktctl, only_init_creates_the_database_and_vaktd_starts_on_it_issue10)
+{
+	struct env e;
+	struct vt_run r;
+	struct vt_daemon d;
+	char *db, *hint, *err, *text;
+
+	env_bare(&e);
+	db = vt_path(e.dir, "vakt.db");
+	cr_assert(
+	    asprintf(&hint, "create it with: vaktctl -c %s init", e.conf) > 0);
+	/* Any other command refuses, says how, and creates nothing. */
+	CTL_FAIL(err, 74, &e, "coordinator", "list", NULL);
+	cr_assert_not_null(strstr(err, "no database"), "%s", err);
+	cr_assert_not_null(strstr(err, hint), "%s", err);
+	free(err);
+	CTL_FAIL(err, 74, &e, "purge", NULL);
+	free(err);
+	cr_assert_eq(access(db, F_OK), -1, "%s was created", db);
+
+	ctl(&r, &e, "init", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "created"), "%s", r.out);
+	vt_run_free(&r);
+	CTL_OK(&e, "coordinator", "add", "kari", "--name", "Kari", "--phone",
+	    "91234567");
+	/* Again: nothing to do, and nothing lost. */
+	ctl(&r, &e, "init", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "nothing to do"), "%s", r.out);
+	vt_run_free(&r);
+	text = listing(&e, "coordinator");
+	cr_assert_not_null(strstr(text, "kari"), "%s", text);
+	free(text);
+
+	text = vt_slurp(e.conf, NULL);
+	cr_assert_eq(vt_daemon_start_nodb(&d, e.dir, text), 0,
+	    "vaktd did not start on the new database");
+	free(text);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	vt_daemon_free(&d);
+	free(hint);
+	free(db);
+	env_close(&e);
+}
+
+/* ------------------------------------------------------------------ */
+/* The purge does not trust a clock far ahead (issue 10, B10) */
+
+static void
+sql_exec(const struct env *e, const char *sql)
+{
+	char *path = vt_path(e->dir, "vakt.db");
+	sqlite3 *db = NULL;
+
+	cr_assert_eq(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+	    sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(path);
+}
+
+static int
+sql_count(const struct env *e, const char *sql)
+{
+	char *path = vt_path(e->dir, "vakt.db");
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n;
+
+	cr_assert_eq(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+/* vaktctl purge with the clock moved by faketime's offset. */
+static void
+purge_at(struct vt_run *r, const struct env *e, const char *offset)
+{
+	char *bin = vt_bin("vaktctl");
+	const char *const argv[] = {"/usr/bin/faketime", "-f", offset, bin,
+	    "-c", e->conf, "purge", NULL};
+	const char *asan = getenv("ASAN_OPTIONS");
+	char *opts;
+
+	/* libfaketime is preloaded: an ASan build must not refuse that. */
+	cr_assert(asprintf(&opts, "%s%sverify_asan_link_order=0",
+	              asan != NULL ? asan : "", asan != NULL ? ":" : "") > 0);
+	cr_assert_eq(setenv("ASAN_OPTIONS", opts, 1), 0);
+	vt_run(r, NULL, argv);
+	free(opts);
+	free(bin);
+}
+
+Test(vaktctl, purge_under_a_clock_2000_days_ahead_keeps_the_contact_log_issue10)
+{
+	struct env e;
+	struct vt_run r;
+	int64_t now = (int64_t)time(NULL) * 1000, day = 86400000;
+	char sql[512];
+
+	if (access("/usr/bin/faketime", X_OK) != 0)
+		cr_skip_test("SKIPPED: no /usr/bin/faketime (Debian package "
+		             "faketime; make deps installs it)");
+	env_open(&e, NULL);
+	/* Retention is 1825 days: one contact past it, two recent ones. */
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO contacts (service, kind, provider_id, caller,"
+	    " category, why, plan, received_ms, status) VALUES"
+	    " ('due', 0, 'CA-ancient', '+4798765432', 0, 0, '', %lld, 1),"
+	    " ('due', 0, 'CA-week', '+4798765432', 0, 0, '', %lld, 1),"
+	    " ('due', 1, 'SM-hour', '+4798765432', 0, 0, '', %lld, 0);",
+	    (long long)(now - 1900 * day), (long long)(now - 7 * day),
+	    (long long)(now - day / 24));
+	sql_exec(&e, sql);
+
+	purge_at(&r, &e, "+2000d");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "clock not trusted"), "%s", r.err);
+	vt_run_free(&r);
+	cr_assert_eq(sql_count(&e,
+	                 "SELECT count(*) FROM contacts"
+	                 " WHERE provider_id <> 'CA-ancient'"),
+	    2, "the history is still there");
+	cr_assert_eq(sql_count(&e,
+	                 "SELECT count(*) FROM contacts"
+	                 " WHERE provider_id = 'CA-ancient'"),
+	    0, "what retention no longer keeps still goes");
+
+	/* A second run a day later (still jumped) takes no more. */
+	purge_at(&r, &e, "+2001d");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	vt_run_free(&r);
+	cr_assert_eq(sql_count(&e, "SELECT count(*) FROM contacts"), 2);
+	env_close(&e);
+}
+
+/*
+ * A quiet service (no contact for weeks) still purges by the real
+ * clock: daily runs keep the purge mark a day behind.
+ */
+Test(vaktctl, purge_in_a_quiet_period_still_purges_by_the_real_clock_issue10)
+{
+	struct env e;
+	struct vt_run r;
+	int64_t now = (int64_t)time(NULL) * 1000, day = 86400000;
+	char sql[512];
+
+	env_open(&e, NULL);
+	/* The newest contact is 60 days old; one is 1825 days and 1 h old. */
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO contacts (service, kind, provider_id, caller,"
+	    " category, why, plan, received_ms, status) VALUES"
+	    " ('due', 0, 'CA-due', '+4798765432', 0, 0, '', %lld, 1),"
+	    " ('due', 0, 'CA-quiet', '+4798765432', 0, 0, '', %lld, 1);",
+	    (long long)(now - 1825 * day - day / 24),
+	    (long long)(now - 60 * day));
+	sql_exec(&e, sql);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO audit (at_ms, actor, action, subject, detail)"
+	    " VALUES (%lld, 'vaktd', 'purge', 'contacts', '0 rows');",
+	    (long long)(now - day));
+	sql_exec(&e, sql);
+	ctl(&r, &e, "purge", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.err, "not trusted"), "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "purged 1 "), "%s", r.out);
+	vt_run_free(&r);
+	cr_assert_eq(sql_count(&e,
+	                 "SELECT count(*) FROM contacts"
+	                 " WHERE provider_id = 'CA-quiet'"),
+	    1);
 	env_close(&e);
 }

@@ -80,7 +80,7 @@ static struct vakt_store *
 open_ok(const char *path)
 {
 	struct vakt_err err = {0};
-	struct vakt_store *st = vakt_store_open(path, 1000, &err);
+	struct vakt_store *st = vakt_store_create(path, 1000, NULL, &err);
 
 	cr_assert_not_null(st, "open: %s", err.msg);
 	return st;
@@ -438,7 +438,7 @@ Test(store, open_reports_unopenable_path)
 
 	tmp_make(&t);
 	snprintf(path, sizeof(path), "%s/missing/vakt.db", t.dir);
-	cr_assert_null(vakt_store_open(path, 1000, &err));
+	cr_assert_null(vakt_store_create(path, 1000, NULL, &err));
 	cr_assert_eq(err.kind, VAKT_ERR_SYSTEM);
 	snprintf(want, sizeof(want),
 	    "%s: cannot open: unable to open database file", path);
@@ -513,11 +513,11 @@ Test(store, two_processes_opening_a_new_db_at_once_both_succeed)
 		pid = fork();
 		cr_assert_neq(pid, -1);
 		if (pid == 0) {
-			st = vakt_store_open(path, 5000, &err);
+			st = vakt_store_create(path, 5000, NULL, &err);
 			vakt_store_close(st);
 			_exit(st != NULL ? 0 : 1);
 		}
-		st = vakt_store_open(path, 5000, &err);
+		st = vakt_store_create(path, 5000, NULL, &err);
 		cr_assert_not_null(st, "round %d: %s", i, err.msg);
 		cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 		vakt_store_close(st);
@@ -1761,7 +1761,7 @@ Test(store, mutation_fails_clearly_after_busy_timeout_while_another_writes)
 	int64_t t0, waited;
 
 	tmp_make(&t);
-	st = vakt_store_open(t.path, 150, &err);
+	st = vakt_store_create(t.path, 150, NULL, &err);
 	cr_assert_not_null(st, "%s", err.msg);
 	seed(st);
 	cr_assert_eq(sqlite3_open(t.path, &other), SQLITE_OK);
@@ -1792,6 +1792,172 @@ Test(store, mutation_fails_clearly_after_busy_timeout_while_another_writes)
 	sqlite3_close(other);
 	cr_assert_eq(vakt_store_coordinator_add(st, &c, "t", NOW_MS, &err), 0,
 	    "works again once the lock is gone: %s", err.msg);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Issue 10: a lost database is never replaced by an empty one (B9). */
+
+Test(store, open_refuses_a_missing_database_and_creates_none_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	char want[256];
+
+	tmp_make(&t);
+	cr_assert_null(vakt_store_open(t.path, 1000, &err));
+	cr_assert_eq(err.kind, VAKT_ERR_DATA, "%s", err.msg);
+	snprintf(want, sizeof(want), "%s: no database", t.path);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(access(t.path, F_OK), -1, "open created %s", t.path);
+	tmp_clean(&t);
+}
+
+Test(store, open_refuses_an_empty_file_and_leaves_it_empty_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	struct stat sb;
+	FILE *f;
+
+	tmp_make(&t);
+	f = fopen(t.path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_null(vakt_store_open(t.path, 1000, &err));
+	cr_assert_eq(err.kind, VAKT_ERR_DATA, "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "no database"), "%s", err.msg);
+	cr_assert_eq(stat(t.path, &sb), 0);
+	cr_assert_eq(sb.st_size, 0, "still empty");
+	tmp_clean(&t);
+}
+
+Test(store, create_makes_a_database_and_only_migrates_an_existing_one_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct vakt_coordinator c;
+	int found = -1;
+
+	tmp_make(&t);
+	st = vakt_store_create(t.path, 1000, &found, &err);
+	cr_assert_not_null(st, "%s", err.msg);
+	cr_assert_eq(found, 0);
+	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
+	coord_fill(&c, "kari", "due", "Kari", "+4791000001");
+	cr_assert_eq(vakt_store_coordinator_add(st, &c, "t", NOW_MS, &err), 0,
+	    "%s", err.msg);
+	vakt_store_close(st);
+
+	st = vakt_store_create(t.path, 1000, &found, &err);
+	cr_assert_not_null(st, "%s", err.msg);
+	cr_assert_eq(found, VAKT_STORE_VERSION);
+	cr_assert_eq(vakt_store_coordinator_get(st, "kari", &c, &err), 1,
+	    "kept: %s", err.msg);
+	vakt_store_close(st);
+	/* And vakt_store_open() opens what create made. */
+	st = vakt_store_open(t.path, 1000, &err);
+	cr_assert_not_null(st, "%s", err.msg);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, check_reports_a_deleted_or_replaced_database_file_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	struct vakt_store *st, *other;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_check(st, &err), 0, "%s", err.msg);
+	cr_assert_eq(unlink(t.path), 0);
+	cr_assert_eq(vakt_store_check(st, &err), -1);
+	cr_assert_not_null(
+	    strstr(err.msg, "database file deleted"), "%s", err.msg);
+	/* A new file at the path is not the open database either. */
+	other = open_ok(t.path);
+	cr_assert_eq(vakt_store_check(st, &err), -1);
+	cr_assert_eq(vakt_store_check(other, &err), 0, "%s", err.msg);
+	vakt_store_close(other);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Issue 10: the purge does not trust a clock far ahead (B10). */
+
+#define DAY_MS INT64_C(86400000)
+
+Test(store, purge_trusts_now_unless_far_past_the_mark_issue10)
+{
+	/* No mark (an empty database): nothing to protect. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, 0), NOW_MS);
+	/* Daily runs: the mark is a day old. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - DAY_MS), NOW_MS);
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - 2 * DAY_MS),
+	    NOW_MS, "the slack itself is trusted");
+	/* A clock behind the mark is trusted (it deletes less). */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS + DAY_MS), NOW_MS);
+	/* faketime -f +2000d: at most the slack past the mark. */
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS + 2000 * DAY_MS, NOW_MS),
+	    NOW_MS + VAKT_PURGE_SLACK_MS);
+	cr_assert_eq(vakt_store_purge_trust(NOW_MS, NOW_MS - 2 * DAY_MS - 1),
+	    NOW_MS - 1);
+}
+
+static void
+contact_at(const char *path, const char *sid, int64_t received_ms)
+{
+	char sql[400];
+
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO contacts (service, kind, provider_id, caller,"
+	    " category, why, plan, received_ms) VALUES"
+	    " ('due', 0, '%s', '+4798765432', 0, 0, '', %lld)",
+	    sid, (long long)received_ms);
+	raw_exec(path, sql);
+}
+
+/*
+ * The mark is the last run's trusted time, else the newest contact:
+ * a jump of 2000 days purges as of two days past the newest contact,
+ * and the run's audit row moves the mark on by the slack only.
+ */
+Test(store, purge_clock_follows_the_mark_not_a_jumped_clock_issue10)
+{
+	struct tmp t;
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	int64_t trusted = 0, jumped = NOW_MS + 2000 * DAY_MS;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_purge_clock(st, jumped, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, jumped, "an empty database has no mark");
+	contact_at(t.path, "CA-1", NOW_MS - 10 * DAY_MS);
+	contact_at(t.path, "CA-2", NOW_MS - 3 * DAY_MS);
+	cr_assert_eq(vakt_store_purge_clock(st, jumped, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS - 3 * DAY_MS + VAKT_PURGE_SLACK_MS);
+	cr_assert_eq(vakt_store_purge_done(st, "t", trusted, 1825, 0, &err), 0,
+	    "%s", err.msg);
+	/* The next run (a day later, still jumped) moves on by the slack. */
+	cr_assert_eq(
+	    vakt_store_purge_clock(st, jumped + DAY_MS, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS - 3 * DAY_MS + 2 * VAKT_PURGE_SLACK_MS);
+	/* A quiet service: the run's mark, not the old contact, counts. */
+	cr_assert_eq(
+	    vakt_store_purge_done(st, "t", NOW_MS + 30 * DAY_MS, 1825, 0, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(
+	    vakt_store_purge_clock(st, NOW_MS + 31 * DAY_MS, &trusted, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(trusted, NOW_MS + 31 * DAY_MS);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
