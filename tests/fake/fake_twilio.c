@@ -54,8 +54,11 @@ struct pending {
 	struct vt_fake *f;
 	struct evhttp_request *req;
 	int status;
+	int code; /* Twilio's error code when status is not 201 */
 	int retry_after_s;
+	char retry_after[64]; /* raw Retry-After, or "" */
 	char sid[40];
+	char to[32];
 	struct event *ev;
 };
 
@@ -135,6 +138,85 @@ record(struct vt_fake *f, struct evhttp_request *req, int status)
 	return i;
 }
 
+/* UTF-16 code units of UTF-8 s: what Twilio's 1600 limit counts. */
+static size_t
+utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c & 0xc0) != 0x80)
+			n += c >= 0xf0 ? 2 : 1;
+	}
+	return n;
+}
+
+/* The code Twilio gives a status when the script names none. */
+static int
+code_of(int status)
+{
+	switch (status) {
+	case 400:
+		return 21211;
+	case 401:
+		return 20003;
+	case 404:
+		return 20404;
+	case 429:
+		return 20429;
+	default:
+		return 20500;
+	}
+}
+
+/*
+ * Twilio's own wording (from its error pages), numbers included: these
+ * are what a privacy test needs vaktd to mask.  to is a recorded form
+ * field, so keep only characters that need no JSON escaping.
+ */
+static void
+error_body(struct evbuffer *out, const struct pending *p)
+{
+	char to[32], msg[160];
+	size_t n = 0;
+
+	for (const char *s = p->to; *s != '\0' && n + 1 < sizeof(to); s++)
+		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			to[n++] = *s;
+	to[n] = '\0';
+	switch (p->code) {
+	case 21211:
+		snprintf(msg, sizeof(msg),
+		    "The 'To' number %s is not a valid phone number.", to);
+		break;
+	case 21610:
+		snprintf(msg, sizeof(msg),
+		    "Attempt to send to unsubscribed recipient %s", to);
+		break;
+	case 21614:
+		snprintf(msg, sizeof(msg),
+		    "'To' number %s is not a valid mobile number", to);
+		break;
+	case 21617:
+		snprintf(msg, sizeof(msg), "The concatenated message body "
+		    "exceeds the 1600 character limit.");
+		break;
+	case 20003:
+		snprintf(msg, sizeof(msg), "Authenticate");
+		break;
+	case 20429:
+		snprintf(msg, sizeof(msg), "Too Many Requests");
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "fake error %d", p->status);
+	}
+	evbuffer_add_printf(out, "{\"code\": %d, \"message\": \"%s\", "
+	    "\"more_info\": \"https://www.twilio.com/docs/errors/%d\", "
+	    "\"status\": %d}", p->code, msg, p->code, p->status);
+}
+
 static void
 answer(struct pending *p)
 {
@@ -142,7 +224,9 @@ answer(struct pending *p)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(p->req);
 
 	evhttp_add_header(h, "Content-Type", "application/json");
-	if (p->retry_after_s > 0) {
+	if (p->retry_after[0] != '\0') {
+		evhttp_add_header(h, "Retry-After", p->retry_after);
+	} else if (p->retry_after_s > 0) {
 		char ra[16];
 
 		snprintf(ra, sizeof(ra), "%d", p->retry_after_s);
@@ -153,9 +237,7 @@ answer(struct pending *p)
 		    "\"queued\", \"num_segments\": \"1\", \"error_code\": null}",
 		    p->sid);
 	else
-		evbuffer_add_printf(out, "{\"code\": %d, \"message\": \"fake "
-		    "error %d\", \"status\": %d}", p->status == 429 ? 20429 :
-		    p->status == 400 ? 21211 : 20500, p->status, p->status);
+		error_body(out, p);
 	evhttp_send_reply(p->req, p->status, "Fake", out);
 	evbuffer_free(out);
 	if (p->ev != NULL) {
@@ -173,12 +255,38 @@ delayed_cb(evutil_socket_t fd, short what, void *arg)
 	answer(arg);
 }
 
+/* A 201 that Twilio would refuse: a Body over its 1600 limit. */
+static void
+refuse_like_twilio(struct evhttp_request *req, struct vt_fake_answer *a)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char *raw = calloc(1, len + 1);
+	struct evkeyvalq form;
+	const char *body;
+
+	if (a->status != 201 || raw == NULL) {
+		free(raw);
+		return;
+	}
+	evbuffer_copyout(in, raw, len);
+	TAILQ_INIT(&form);
+	(void)evhttp_parse_query_str(raw, &form);
+	body = evhttp_find_header(&form, "Body");
+	if (body != NULL && utf16_units(body) > 1600) {
+		a->status = 400;
+		a->code = 21617;
+	}
+	evhttp_clear_headers(&form);
+	free(raw);
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct vt_fake *f = arg;
 	struct pending *p = calloc(1, sizeof(*p));
-	struct vt_fake_answer a = {201, 0, 0};
+	struct vt_fake_answer a = {201, 0, 0, 0, NULL};
 	size_t i;
 
 	pthread_mutex_lock(&f->mu);
@@ -188,16 +296,23 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
 	    strcmp(evhttp_request_get_uri(req), "/2010-04-01/Accounts/" VT_SID
 	    "/Messages.json") != 0)
-		a.status = 404;
+		a.status = 404, a.code = 0;
 	else if (!auth_ok(req))
-		a.status = 401;
+		a.status = 401, a.code = 0;
+	else
+		refuse_like_twilio(req, &a);
 	p->f = f;
 	p->req = req;
 	p->status = a.status;
+	p->code = a.code != 0 ? a.code : code_of(a.status);
 	p->retry_after_s = a.retry_after_s;
+	if (a.retry_after != NULL)
+		snprintf(p->retry_after, sizeof(p->retry_after), "%s",
+		    a.retry_after);
 	i = record(f, req, a.status);
 	pthread_mutex_lock(&f->mu);
 	memcpy(p->sid, f->msgs[i].sid, sizeof(p->sid));
+	memcpy(p->to, f->msgs[i].to, sizeof(p->to));
 	pthread_mutex_unlock(&f->mu);
 	if (a.delay_ms > 0) {
 		struct timeval tv = {a.delay_ms / 1000, (a.delay_ms % 1000) * 1000};

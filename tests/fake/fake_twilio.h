@@ -4,7 +4,10 @@
  * /2010-04-01/Accounts/{AccountSid}/Messages.json on 127.0.0.1 (port 0)
  * from its own thread, checks HTTP Basic auth (VT_SID:VT_TOKEN),
  * records every request, and answers as scripted: by default 201 with
- * Twilio's JSON (a fresh "sid" each time).
+ * Twilio's JSON (a fresh "sid" each time).  Like Twilio, it refuses a
+ * Body over 1600 UTF-16 units with 400 and error 21617.  Errors carry
+ * Twilio's real JSON body ({"code", "message", "more_info", "status"}),
+ * whose message names the 'To' number where Twilio's does (21211).
  */
 #ifndef VAKT_TEST_FAKE_TWILIO_H
 #define VAKT_TEST_FAKE_TWILIO_H
@@ -20,6 +23,8 @@ struct vt_fake_answer {
 	int status;	   /* 201, 429, 500, 400, … */
 	int retry_after_s; /* sent as Retry-After when > 0 */
 	int delay_ms;	   /* wait this long before answering */
+	int code;	   /* Twilio error code; 0: by status (400: 21211) */
+	const char *retry_after; /* raw Retry-After value, or NULL */
 };
 
 /* One request as received. */

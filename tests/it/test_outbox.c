@@ -364,7 +364,7 @@ missed_call(const struct vt_daemon *d)
 Test(outbox, a_500_is_retried_and_the_row_is_sent_once_with_its_sid,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{500, 0, 0}};
+	const struct vt_fake_answer script[] = {{500, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -401,7 +401,7 @@ Test(outbox, a_500_is_retried_and_the_row_is_sent_once_with_its_sid,
 Test(outbox, a_429_is_retried_no_sooner_than_its_retry_after,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{429, 2, 0}};
+	const struct vt_fake_answer script[] = {{429, 2, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -435,7 +435,7 @@ Test(outbox, a_429_is_retried_no_sooner_than_its_retry_after,
 
 Test(outbox, a_400_fails_for_good_after_one_request, .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{400, 0, 0}};
+	const struct vt_fake_answer script[] = {{400, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char body[64], *log;
 	struct row r;
@@ -474,7 +474,7 @@ Test(outbox, a_400_fails_for_good_after_one_request, .fini = obx_fini)
 Test(outbox, a_failed_rows_body_leaves_every_database_file,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{400, 0, 0}};
+	const struct vt_fake_answer script[] = {{400, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char body[64];
 	int64_t id;
@@ -498,7 +498,7 @@ Test(outbox, a_request_that_times_out_is_retried_then_sent,
     .fini = obx_fini)
 {
 	/* timeout = 1 s: the first answer would come 2 s too late. */
-	const struct vt_fake_answer script[] = {{201, 0, 3000}};
+	const struct vt_fake_answer script[] = {{201, 0, 3000, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -584,8 +584,8 @@ Test(outbox, pending_rows_survive_sigkill_and_are_sent_once_after_restart,
     .fini = obx_fini)
 {
 	/* The first vaktd's sends hang (20 s, timeout 30 s) until killed. */
-	const struct vt_fake_answer hang[] = {{201, 0, 20000}, {201, 0, 20000},
-	    {201, 0, 20000}};
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}, {201, 0, 20000, 0, NULL},
+	    {201, 0, 20000, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char bodies[3][64];
 	int64_t ids[3];
@@ -636,7 +636,7 @@ Test(outbox, a_row_that_fails_past_give_up_fails_for_good,
     .fini = obx_fini)
 {
 	/* The 500 comes 3 s late, when the row is past give_up (60 s). */
-	const struct vt_fake_answer script[] = {{500, 0, 3000}, {500, 0, 0}};
+	const struct vt_fake_answer script[] = {{500, 0, 3000, 0, NULL}, {500, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, "outbox = { retry_first = 1; "
 				      "retry_max = 2; give_up = 60; timeout = 10; };");
 	struct row r;
