@@ -10,6 +10,8 @@
  */
 #include "vakt/outbox.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,15 @@
 #include "vakt/store.h"
 #include "vakt/twilio.h"
 
-#define JOBS_MAX           64
+#define JOBS_MAX           VAKT_OUTBOX_IN_FLIGHT_MAX
 #define SCAN_IDLE_MS       60000 /* look again at least this often */
 #define CONNECT_TIMEOUT_MS 10000
 #define RESPONSE_MAX       65536
+#define RETRY_AFTER_MAX_S  86400 /* a day; backoff_ms caps it again */
+#define MASK_MIN_DIGITS    6     /* a digit run this long may be a number */
+
+/* config.c lets outbox.max_in_flight reach 64: jobs[] holds that many. */
+static_assert(JOBS_MAX >= 64, "outbox jobs[] smaller than max_in_flight");
 
 struct job {
 	struct vakt_outbox *ob;
@@ -37,6 +44,7 @@ struct job {
 	struct vakt_outbox_row row;
 	struct vakt_buf resp;
 	long retry_after_s; /* Retry-After on a 429, or 0 */
+	int64_t t0_ms;      /* monotonic, when the transfer started */
 };
 
 struct vakt_outbox {
@@ -92,6 +100,90 @@ response_sid(const struct job *j, char *out, size_t len)
 	json_decref(root);
 }
 
+static bool
+is_number_sep(char c)
+{
+	return c == ' ' || c == '-' || c == '.';
+}
+
+/*
+ * Bytes of the number-like run at s: an optional '+', then digits with
+ * single spaces, dashes or dots between them.  Its digits in *n_digits.
+ * 0 when s starts no such run.
+ */
+static size_t
+number_at(const char *s, size_t *n_digits)
+{
+	size_t i = s[0] == '+' ? 1 : 0, end = 0;
+
+	*n_digits = 0;
+	for (;; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			(*n_digits)++;
+			end = i + 1;
+		} else if (!(is_number_sep(s[i]) && *n_digits > 0 &&
+		               isdigit((unsigned char)s[i + 1]))) {
+			break;
+		}
+	}
+	return end;
+}
+
+/* Append the run s[0..n) to out with all but its last 3 digits masked. */
+static size_t
+mask_number(const char *s, size_t n, size_t n_digits, char *out, size_t len)
+{
+	bool has_plus = s[0] == '+';
+	size_t o = 0, seen = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		char c = s[i];
+
+		if (isdigit((unsigned char)c)) {
+			/* As vakt_mask_e164: "+47" and the last 3 stay. */
+			bool is_kept =
+			    (has_plus && seen < 2) || seen >= n_digits - 3;
+
+			seen++;
+			if (!is_kept)
+				c = '*';
+		}
+		out[o++] = c;
+	}
+	return o;
+}
+
+/*
+ * A provider's error text, safe to log and store: it is untrusted and
+ * may name a phone number (Twilio's 21211 says "The 'To' number
+ * +4791234567 is not a valid phone number.").  Every digit run of
+ * MASK_MIN_DIGITS or more keeps only its last 3 digits (and the
+ * country code after a '+'); control bytes, DEL and every non-ASCII
+ * byte become '?', so it can neither leak a number nor forge a line.
+ * XXX(#10) util.c gains a general escaping helper; this stays local.
+ */
+static void
+mask_provider_text(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	while (*in != '\0' && o + 1 < len) {
+		size_t n_digits = 0, n = number_at(in, &n_digits);
+		unsigned char c = (unsigned char)*in;
+
+		if (n > 0 && n_digits >= MASK_MIN_DIGITS) {
+			o += mask_number(in, n, n_digits, out + o, len - o);
+			in += n;
+			continue;
+		}
+		out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		in++;
+	}
+	out[o] = '\0';
+}
+
 /* "HTTP 400: 21211 The 'To' number … is not valid", from Twilio JSON. */
 static void
 response_error(const struct job *j, long status, char *out, size_t len)
@@ -100,9 +192,11 @@ response_error(const struct job *j, long status, char *out, size_t len)
 	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
 	json_int_t code = json_integer_value(json_object_get(root, "code"));
+	char safe[192];
 
-	snprintf(out, len, "HTTP %ld: %lld %s", status, (long long)code,
-	    msg != NULL ? msg : "(no message)");
+	mask_provider_text(
+	    msg != NULL ? msg : "(no message)", safe, sizeof(safe));
+	snprintf(out, len, "HTTP %ld: %lld %s", status, (long long)code, safe);
 	json_decref(root);
 }
 
@@ -117,10 +211,16 @@ backoff_ms(const struct vakt_config *cfg, int attempts, long retry_after_s)
 	if (d > cfg->outbox.retry_max_ms)
 		d = cfg->outbox.retry_max_ms;
 	d = d * (800 + (int64_t)arc4random_uniform(401)) / 1000;
-	/* Honour Retry-After, but never wait longer than retry_max. */
-	if (retry_after_s * 1000 > d)
-		d = retry_after_s * 1000 < cfg->outbox.retry_max_ms
-		    ? retry_after_s * 1000
+	/*
+	 * Honour Retry-After, but never wait longer than retry_max.
+	 * header_cb clamped it already; clamped again here so that the
+	 * product can never overflow, whoever set it.
+	 */
+	if (retry_after_s < 0 || retry_after_s > RETRY_AFTER_MAX_S)
+		retry_after_s = retry_after_s < 0 ? 0 : RETRY_AFTER_MAX_S;
+	if ((int64_t)retry_after_s * 1000 > d)
+		d = (int64_t)retry_after_s * 1000 < cfg->outbox.retry_max_ms
+		    ? (int64_t)retry_after_s * 1000
 		    : cfg->outbox.retry_max_ms;
 	return d;
 }
@@ -207,6 +307,10 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	long status = 0;
 
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	vakt_log_debug("outbox: row=%lld try=%d answered curl=%d http=%ld "
+	               "ms=%lld",
+	    (long long)j->row.id, j->row.attempts + 1, (int)rc, status,
+	    (long long)(vakt_clock_mono_ms() - j->t0_ms));
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 		record_failure(ob, j, why, false, now);
@@ -316,6 +420,31 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/*
+ * Retry-After as delta-seconds (RFC 9110 10.2.3), clamped to
+ * RETRY_AFTER_MAX_S: a huge value means "wait long", which backoff_ms
+ * turns into retry_max.  0 (use the backoff) for anything else: an
+ * HTTP-date, a sign, trailing garbage.  v is not NUL-terminated.
+ */
+static long
+retry_after_of(const char *v, size_t len)
+{
+	size_t i = 0;
+	long s = 0;
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == len || !isdigit((unsigned char)v[i]))
+		return 0;
+	for (; i < len && isdigit((unsigned char)v[i]); i++)
+		if ((s = s * 10 + (v[i] - '0')) > RETRY_AFTER_MAX_S)
+			s = RETRY_AFTER_MAX_S;
+	while (i < len &&
+	    (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
+		i++;
+	return i == len ? s : 0;
+}
+
 static size_t
 header_cb(char *data, size_t size, size_t n, void *arg)
 {
@@ -323,7 +452,7 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
-		j->retry_after_s = strtol(data + 12, NULL, 10);
+		j->retry_after_s = retry_after_of(data + 12, len - 12);
 	return len;
 }
 
@@ -407,6 +536,20 @@ too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 	return true;
 }
 
+/* -v: each try, number masked; never the body. */
+static void
+try_debug(const struct vakt_outbox *ob, const struct job *j)
+{
+	char masked[VAKT_E164_LEN];
+
+	if (!vakt_log_is_verbose())
+		return;
+	vakt_log_debugx("outbox: try row=%lld to=%s purpose=%d try=%d "
+	                "in_flight=%zu",
+	    (long long)j->row.id, vakt_mask_e164(j->row.to, masked),
+	    j->row.purpose, j->row.attempts + 1, ob->n_jobs);
+}
+
 static void
 job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 {
@@ -414,6 +557,17 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 
 	if (too_old(ob, row, vakt_clock_now_ms()))
 		return;
+	/*
+	 * scan() never asks for more rows than free slots.  Should that
+	 * ever break, the row stays pending rather than overrun jobs[]:
+	 * an error line, not an abort, since calls share this process.
+	 */
+	if (ob->n_jobs >= JOBS_MAX) {
+		vakt_log_errx("outbox: row %lld not started: %d sends in "
+		              "flight already",
+		    (long long)row->id, JOBS_MAX);
+		return;
+	}
 	j = vakt_xcalloc(1, sizeof(*j));
 
 	j->ob = ob;
@@ -429,7 +583,9 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 		job_free(j);
 		return;
 	}
+	j->t0_ms = vakt_clock_mono_ms();
 	ob->jobs[ob->n_jobs++] = j;
+	try_debug(ob, j);
 }
 
 /* Arm the scan timer for the next row that is not due yet. */
@@ -464,9 +620,10 @@ scan(struct vakt_outbox *ob)
 
 	for (size_t i = 0; i < ob->n_jobs; i++)
 		busy[i] = ob->jobs[i]->row.id;
-	slots = (size_t)cfg->outbox.max_in_flight > ob->n_jobs
-	    ? (size_t)cfg->outbox.max_in_flight - ob->n_jobs
-	    : 0;
+	slots = (size_t)cfg->outbox.max_in_flight;
+	if (slots > JOBS_MAX) /* config.c's bound, checked again */
+		slots = JOBS_MAX;
+	slots = slots > ob->n_jobs ? slots - ob->n_jobs : 0;
 	if (slots > 0 &&
 	    vakt_store_outbox_due(ob->app->store, now, busy, ob->n_jobs, slots,
 	        &rows, &n, &err) == -1)

@@ -731,3 +731,107 @@ Test(outbox, no_body_remains_in_any_database_file_after_delivery,
 	free(log);
 	obx_stop(o);
 }
+
+/*
+ * Issue 10 (A4): Twilio's error texts name the phone number ("The 'To'
+ * number +4791234567 is not a valid phone number.").  vaktd keeps the
+ * code and the words, never the full number, in its log and its rows.
+ */
+Test(outbox, a_refusal_naming_the_number_never_logs_it_whole_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer script[] = {{400, 0, 0, 21211, NULL},
+	    {400, 0, 0, 21610, NULL}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	int64_t id[2];
+	char *log;
+	struct row r;
+
+	db_create(o->dir, o->conf);
+	id[0] = row_add(o->dir, "21211 test", now_ms());
+	id[1] = row_add(o->dir, "21610 test", now_ms());
+	vt_fake_script(o->fake, script, 2);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 2, 8000));
+	for (size_t i = 0; i < 2; i++) {
+		r = row_wait(o->dir, id[i], VAKT_OUTBOX_FAILED, 0, 3000);
+		cr_assert_eq(r.state, VAKT_OUTBOX_FAILED, "state %d", r.state);
+		cr_assert_null(strstr(r.error, TO_NUMBER), "row: %s", r.error);
+		cr_assert_not_null(strstr(r.error, "+47*****567"), "row: %s",
+		    r.error);
+	}
+	cr_assert(vt_daemon_wait_log(&o->d, "not a valid phone number", 3000),
+	    "no 21211 line in the log");
+	cr_assert(vt_daemon_wait_log(&o->d, "unsubscribed recipient", 3000),
+	    "no 21610 line in the log");
+	log = vt_daemon_log(&o->d);
+	cr_assert_null(strstr(log, TO_NUMBER), "the number was logged: %s",
+	    log);
+	cr_assert_null(strstr(log, TO_NUMBER + 1), "the digits were logged");
+	cr_assert_not_null(strstr(log, "21211"), "the code is kept: %s", log);
+	free(log);
+	obx_stop(o);
+}
+
+/*
+ * Issue 10 (C15): Retry-After: 99999999999999999999 overflowed a signed
+ * multiplication and the huge wait came out as a short backoff.  It is
+ * clamped (to retry_max = 2 s here); garbage is ignored for the backoff.
+ */
+Test(outbox, a_huge_retry_after_waits_retry_max_and_garbage_is_ignored_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer script[] = {
+	    {429, 0, 0, 0, "99999999999999999999"},
+	    {429, 0, 0, 0, "-5 soon"}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	struct vt_fake_msg m0, m1, m2;
+	struct row r;
+	int64_t id, gap;
+
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, "retry-after test", now_ms());
+	vt_fake_script(o->fake, script, 2);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 3, 12000), "requests: %zu",
+	    vt_fake_count(o->fake));
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 3000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	m0 = vt_fake_get(o->fake, 0);
+	m1 = vt_fake_get(o->fake, 1);
+	m2 = vt_fake_get(o->fake, 2);
+	gap = m1.at_ms - m0.at_ms;
+	/* The backoff alone would come back after 0.8..1.2 s. */
+	cr_assert_geq(gap, 1900, "huge Retry-After waited %lld ms, not the "
+	    "2 s of retry_max", (long long)gap);
+	cr_assert_lt(gap, 6000, "waited %lld ms", (long long)gap);
+	cr_assert_eq(m2.status, 201);
+	cr_assert_eq(r.attempts, 3);
+	vt_fake_msg_free(&m0);
+	vt_fake_msg_free(&m1);
+	vt_fake_msg_free(&m2);
+	obx_stop(o);
+}
+
+/* Issue 10 (C15): -v logs each outbox try at debug, number masked. */
+Test(outbox, verbose_logs_each_try_at_debug_without_the_number_issue10,
+    .fini = obx_fini)
+{
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	char *log;
+
+	db_create(o->dir, o->conf);
+	(void)row_add(o->dir, "debug test", now_ms());
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 1, 8000));
+	cr_assert(vt_daemon_wait_log(&o->d, "<7>outbox: try row=", 3000),
+	    "no debug line for the try");
+	cr_assert(vt_daemon_wait_log(&o->d, "http=201", 3000),
+	    "no debug line for the answer");
+	log = vt_daemon_log(&o->d);
+	cr_assert_null(strstr(log, TO_NUMBER), "%s", log);
+	cr_assert_null(strstr(log, "debug test"), "a body was logged");
+	free(log);
+	obx_stop(o);
+}
