@@ -28,6 +28,18 @@
 #include "vakt/twilio.h"
 #include "vakt/webhook.h"
 
+/*
+ * A staff reply longer than one SMS (Twilio refuses a Body over 1600
+ * characters with 21617) goes to the youth in numbered parts, "(1/2)
+ * …", split as forwards are: the staff member wrote it to be read
+ * whole, and parts are what their own phone does with a long text.
+ * Twilio caps an incoming Body at 1600 characters, so a real reply
+ * needs two parts at most (emoji count double); past RELAY_PARTS_MAX
+ * something is wrong, and the staff member is told it was not sent
+ * rather than the youth getting a flood.
+ */
+#define RELAY_PARTS_MAX 4
+
 #define HOW_TO                                                                 \
 	"Skriv #KODE foran meldingen for å svare en bestemt "                 \
 	"ungdom, f.eks. #U-0142 Hei!"
@@ -338,6 +350,13 @@ place(struct vakt_app *app, const struct vakt_service *svc,
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
 		                           "var ingen tekst i det. Bilder "
 		                           "sendes ikke videre.");
+	else if (rc == 0 && t->notice == NULL &&
+	    vakt_gsm_reply(t->text, NULL) > RELAY_PARTS_MAX)
+		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
+		                           "var for langt (%zu tegn, høyst "
+		                           "%d). Send det i kortere "
+		                           "meldinger.",
+		    vakt_utf8_chars(t->text), RELAY_PARTS_MAX * VAKT_SMS_MAX);
 	return rc;
 }
 
@@ -357,7 +376,7 @@ relay(struct vakt_app *app, const struct vakt_service *svc,
 	int rc;
 
 	/* No tag, no staff name or number: the youth sees the service. */
-	vakt_strlist_add(&parts, "%s", t->text);
+	(void)vakt_gsm_reply(t->text, &parts);
 	rc = queue_parts(app, svc, 0, VAKT_PURPOSE_RELAY, t->number, &parts);
 	vakt_strlist_free(&parts);
 	if (rc == -1)
