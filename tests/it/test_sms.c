@@ -1535,3 +1535,28 @@ Test(sms, a_staff_reply_too_long_for_4_parts_is_not_sent_and_staff_is_told_issue
 	    VAKT_STATUS_OPEN, "nothing reached Ola, so nothing answered her");
 	free(text);
 }
+
+/* C15: -v logs each routing decision, numbers masked, never the text. */
+Test(sms, verbose_logs_the_routing_plan_with_masked_numbers_issue10,
+    .init = office, .fini = teardown)
+{
+	const char *text = "Hemmelig melding til debug-testen";
+	char *log;
+
+	directory();
+	sms(OLA, text);
+	free(expect_sms(KARI, "Hemmelig"));
+	cr_assert(vt_daemon_wait_log(&env.d,
+	              "<7>sms: plan from=+47*****142 category=office", 3000),
+	    "no debug line for the plan");
+	log = vt_daemon_log(&env.d);
+	cr_assert_not_null(
+	    strstr(log, "steps=coordinator:+47*****111 > beredskap:"), "%s",
+	    log);
+	cr_assert_not_null(strstr(log, "<7>sms: webhook"), "%s", log);
+	cr_assert_not_null(strstr(log, "<7>outbox: try row="), "%s", log);
+	cr_assert_null(strstr(log, OLA), "%s", log);
+	cr_assert_null(strstr(log, KARI), "%s", log);
+	cr_assert_null(strstr(log, "Hemmelig"), "the text was logged");
+	free(log);
+}
