@@ -132,7 +132,8 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_plan plan;
 	struct vakt_err err;
 	char masked[VAKT_E164_LEN];
-	int64_t now = vakt_clock_now_ms(), t0_ms = vakt_clock_mono_ms();
+	int64_t now = vakt_clock_now_ms();
+	int64_t t0_ms = vakt_clock_mono_ms(); /* -v: handler time */
 	bool is_known, is_dup = false;
 
 	if (!vakt_webhook_verified(app, req, rep))
