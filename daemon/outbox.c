@@ -4,9 +4,12 @@
  *
  * The rows are the truth: a send starts from a pending row and ends by
  * updating it (sent, retry at next_ms, or failed), so nothing is lost
- * across restarts.  A row whose send was accepted by Twilio but not yet
- * recorded when vaktd died is sent again after the restart: for alerts
- * a duplicate beats a loss, and Twilio offers no idempotency key.
+ * across restarts.  Twilio offers no idempotency key, so each try is
+ * noted on its row before the request goes out; a row whose try was
+ * still in flight when vaktd died is, after the restart, first looked
+ * for in Twilio's list of messages (same To and From, same body) and
+ * recorded as sent if Twilio has it.  Only if the list cannot be read
+ * or lacks it is it sent again: for alerts a duplicate beats a loss.
  */
 #include "vakt/outbox.h"
 
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -32,6 +36,8 @@
 #define SCAN_IDLE_MS       60000 /* look again at least this often */
 #define CONNECT_TIMEOUT_MS 10000
 #define RESPONSE_MAX       65536
+#define LIST_MAX           (1u << 20) /* a page of messages, bodies and all */
+#define LIST_PAGE          50
 #define RETRY_AFTER_MAX_S  86400 /* a day; backoff_ms caps it again */
 #define MASK_MIN_DIGITS    6     /* a digit run this long may be a number */
 
@@ -45,6 +51,8 @@ struct job {
 	struct vakt_buf resp;
 	long retry_after_s; /* Retry-After on a 429, or 0 */
 	int64_t t0_ms;      /* monotonic, when the transfer started */
+	bool is_check;      /* listing Twilio's messages, not sending */
+	int64_t tried_ms;   /* is_check: when the lost try started */
 };
 
 struct vakt_outbox {
@@ -56,10 +64,13 @@ struct vakt_outbox {
 	struct event *ckpt_timer; /* wipe bodies from the WAL */
 	struct job *jobs[JOBS_MAX];
 	size_t n_jobs;
+	int64_t start_ms; /* wall clock: tries before it were lost */
 	uint64_t n_sent, n_retried, n_failed;
 };
 
 static void scan(struct vakt_outbox *ob);
+static int send_setup(struct vakt_outbox *ob, struct job *j);
+static void try_debug(const struct vakt_outbox *ob, const struct job *j);
 
 /* The body, and Twilio's answer that echoes it, leave no copy behind. */
 static void
@@ -239,13 +250,12 @@ wipe_soon(struct vakt_outbox *ob)
 }
 
 static void
-record_sent(struct vakt_outbox *ob, struct job *j, int64_t now)
+record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
-	char sid[VAKT_SID_LEN], masked[VAKT_E164_LEN];
+	char masked[VAKT_E164_LEN];
 	struct vakt_err err;
 
-	response_sid(j, sid, sizeof(sid));
 	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
 	        cfg->retention.keep_message_bodies, &err) == -1) {
 		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
@@ -298,6 +308,83 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
 }
 
+/* The sid of the message in Twilio's list that is the row's, or "". */
+static void
+listed_sid(const struct job *j, char *out, size_t len)
+{
+	json_t *root = json_loadb(
+	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
+	json_t *msgs = json_object_get(root, "messages"), *m;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(msgs, i, m)
+	{
+		const char *body =
+		    json_string_value(json_object_get(m, "body"));
+		const char *to = json_string_value(json_object_get(m, "to"));
+		const char *sid = json_string_value(json_object_get(m, "sid"));
+
+		if (body != NULL && sid != NULL && j->row.body != NULL &&
+		    strcmp(body, j->row.body) == 0 &&
+		    (to == NULL || strcmp(to, j->row.to) == 0)) {
+			(void)vakt_strlcpy(out, sid, len);
+			break;
+		}
+	}
+	json_decref(root);
+}
+
+/* Send the row now, on the job's own handle.  -1: the job is gone. */
+static int
+resend(struct vakt_outbox *ob, struct job *j)
+{
+	curl_multi_remove_handle(ob->multi, j->easy);
+	curl_easy_reset(j->easy);
+	if (j->resp.p != NULL)
+		explicit_bzero(j->resp.p, j->resp.len);
+	vakt_buf_free(&j->resp);
+	j->retry_after_s = 0;
+	if (send_setup(ob, j) == -1 ||
+	    curl_multi_add_handle(ob->multi, j->easy) != CURLM_OK) {
+		vakt_log_errx("outbox: cannot start a transfer for row %lld",
+		    (long long)j->row.id);
+		job_remove(ob, j);
+		return -1;
+	}
+	j->t0_ms = vakt_clock_mono_ms();
+	try_debug(ob, j);
+	return 0;
+}
+
+/*
+ * Twilio's list came back for a row lost in flight: Twilio has the
+ * message (record it as sent, with Twilio's sid, and send nothing), or
+ * it has not, or the list could not be read: send it.
+ */
+static void
+checked(struct vakt_outbox *ob, struct job *j, CURLcode rc)
+{
+	char sid[VAKT_SID_LEN] = "";
+	long status = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_OK && status == 200)
+		listed_sid(j, sid, sizeof(sid));
+	if (sid[0] == '\0') {
+		vakt_log_debug("outbox: row=%lld not in Twilio's list (curl=%d "
+		               "http=%ld); sending it",
+		    (long long)j->row.id, (int)rc, status);
+		(void)resend(ob, j);
+		return;
+	}
+	vakt_log_info("outbox: row %lld reached Twilio before the restart; "
+	              "not sent again",
+	    (long long)j->row.id);
+	record_sent(ob, j, sid, vakt_clock_now_ms());
+	job_remove(ob, j);
+}
+
 /* One transfer ended: sort it into sent, retry or failed. */
 static void
 finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
@@ -306,6 +393,10 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	char why[256];
 	long status = 0;
 
+	if (j->is_check) {
+		checked(ob, j, rc);
+		return;
+	}
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	vakt_log_debug("outbox: row=%lld try=%d answered curl=%d http=%ld "
 	               "ms=%lld",
@@ -315,7 +406,10 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 		record_failure(ob, j, why, false, now);
 	} else if (status == 200 || status == 201) {
-		record_sent(ob, j, now);
+		char sid[VAKT_SID_LEN];
+
+		response_sid(j, sid, sizeof(sid));
+		record_sent(ob, j, sid, now);
 	} else {
 		/* Twilio: a 429 was never processed and is safe to retry. */
 		response_error(j, status, why, sizeof(why));
@@ -414,7 +508,7 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 {
 	struct job *j = arg;
 
-	if (j->resp.len + size * n > RESPONSE_MAX)
+	if (j->resp.len + size * n > (j->is_check ? LIST_MAX : RESPONSE_MAX))
 		return 0; /* not Twilio: fail the transfer */
 	vakt_buf_add(&j->resp, data, size * n);
 	return size * n;
@@ -480,18 +574,13 @@ form_of(CURL *easy, const struct vakt_config *cfg,
 	return vakt_buf_take(&b, NULL);
 }
 
+/* What every request to Twilio has: auth, limits, our callbacks. */
 static int
-job_setup(struct job *j, const struct vakt_config *cfg)
+common_opts(struct job *j, const struct vakt_config *cfg)
 {
-	char *url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
-	    cfg->twilio.api_url, cfg->twilio.account_sid);
-	char *form = form_of(j->easy, cfg, &j->row);
 	CURL *e = j->easy;
-	int bad;
 
-	bad = curl_easy_setopt(e, CURLOPT_URL, url) ||
-	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form) ||
-	    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
+	return curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
 	    curl_easy_setopt(e, CURLOPT_USERNAME, cfg->twilio.account_sid) ||
 	    curl_easy_setopt(e, CURLOPT_PASSWORD, cfg->twilio.auth_token) ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ||
@@ -506,10 +595,96 @@ job_setup(struct job *j, const struct vakt_config *cfg)
 	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ||
 	    curl_easy_setopt(e, CURLOPT_HEADERDATA, j) ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+}
+
+static int
+job_setup(struct job *j, const struct vakt_config *cfg)
+{
+	char *url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
+	    cfg->twilio.api_url, cfg->twilio.account_sid);
+	char *form = form_of(j->easy, cfg, &j->row);
+	CURL *e = j->easy;
+	int bad;
+
+	bad = curl_easy_setopt(e, CURLOPT_URL, url) ||
+	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form) ||
+	    common_opts(j, cfg);
 	explicit_bzero(form, strlen(form)); /* it holds the message */
 	free(form);
 	free(url);
 	return bad ? -1 : 0;
+}
+
+/*
+ * GET Messages.json?To=…&From=…&DateSent>=…: Twilio's newest messages
+ * between the row's numbers, from the day before the lost try (UTC
+ * dates, so a try just after midnight is covered).  XXX(#10) Twilio
+ * gives a message its date_sent only once it leaves; one still queued
+ * at Twilio is not listed and is sent again, as is one beyond the
+ * first LIST_PAGE: a duplicate, never a loss.
+ */
+static int
+check_setup(struct job *j, const struct vakt_config *cfg)
+{
+	time_t since = (time_t)(j->tried_ms / 1000) - 86400;
+	char *to = curl_easy_escape(j->easy, j->row.to, 0);
+	char *from = curl_easy_escape(j->easy, j->row.from, 0);
+	char day[16] = "";
+	struct tm tm;
+	char *url;
+	int bad;
+
+	if (gmtime_r(&since, &tm) != NULL)
+		(void)strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json"
+	                     "?To=%s&From=%s&DateSent%%3E=%s&PageSize=%d",
+	    cfg->twilio.api_url, cfg->twilio.account_sid, to != NULL ? to : "",
+	    from != NULL ? from : "", day, LIST_PAGE);
+	bad = to == NULL || from == NULL ||
+	    curl_easy_setopt(j->easy, CURLOPT_URL, url) ||
+	    curl_easy_setopt(j->easy, CURLOPT_HTTPGET, 1L) ||
+	    common_opts(j, cfg);
+	curl_free(to);
+	curl_free(from);
+	free(url);
+	return bad ? -1 : 0;
+}
+
+/*
+ * Note the try on the row, then set the send up.  Outside a batch the
+ * note is committed before the request can leave (scan() waits for an
+ * open batch to close), so a crash mid-request is known at restart.
+ * If it cannot be noted the message goes anyway: a possible duplicate
+ * after a crash beats a message held back.
+ */
+static int
+send_setup(struct vakt_outbox *ob, struct job *j)
+{
+	struct vakt_err err;
+
+	j->is_check = false;
+	if (vakt_store_outbox_trying(
+	        ob->app->store, j->row.id, vakt_clock_now_ms(), &err) == -1)
+		vakt_log_warnx(
+		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	return job_setup(j, ob->app->cfg);
+}
+
+/*
+ * Was this row's send in flight when an earlier vaktd stopped?  Then
+ * Twilio may have it: ask before sending (*tried_ms: that try's start).
+ */
+static bool
+was_lost_in_flight(
+    struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t *at)
+{
+	struct vakt_err err;
+	int rc = vakt_store_outbox_tried(ob->app->store, row->id, at, &err);
+
+	if (rc == -1)
+		vakt_log_warnx(
+		    "outbox: row %lld: %s", (long long)row->id, err.msg);
+	return rc == 1 && *at < ob->start_ms;
 }
 
 /*
@@ -574,7 +749,10 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 	j->row = *row;
 	row->body = NULL; /* the job owns it now */
 	j->easy = curl_easy_init();
-	if (j->easy == NULL || job_setup(j, ob->app->cfg) == -1 ||
+	j->is_check = was_lost_in_flight(ob, &j->row, &j->tried_ms);
+	if (j->easy == NULL ||
+	    (j->is_check ? check_setup(j, ob->app->cfg) : send_setup(ob, j)) ==
+	        -1 ||
 	    curl_multi_add_handle(ob->multi, j->easy) != CURLM_OK) {
 		vakt_log_errx("outbox: cannot start a transfer for row %lld",
 		    (long long)j->row.id);
@@ -618,6 +796,13 @@ scan(struct vakt_outbox *ob)
 	struct vakt_outbox_row *rows = NULL;
 	struct vakt_err err;
 
+	/* A try is noted before its request: that note must commit first. */
+	if (vakt_store_batch_is_open(ob->app->store)) {
+		const struct timeval soon = {0, 20000};
+
+		event_add(ob->scan_timer, &soon);
+		return;
+	}
 	for (size_t i = 0; i < ob->n_jobs; i++)
 		busy[i] = ob->jobs[i]->row.id;
 	slots = (size_t)cfg->outbox.max_in_flight;
@@ -688,6 +873,7 @@ vakt_outbox_new(
 
 	ob->base = base;
 	ob->app = app;
+	ob->start_ms = vakt_clock_now_ms();
 	ob->multi = curl_multi_init();
 	ob->curl_timer = evtimer_new(base, curl_timer_event_cb, ob);
 	ob->scan_timer = evtimer_new(base, scan_cb, ob);

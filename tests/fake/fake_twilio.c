@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "helpers.h"
@@ -44,6 +45,7 @@ struct vt_fake {
 	size_t n_script, next_script;
 	struct vt_fake_msg msgs[MSGS_MAX];
 	size_t n_msgs;
+	size_t n_lists; /* GET Messages.json: listed, not recorded */
 	unsigned sid_seq;
 	TAILQ_HEAD(, pending) delayed; /* freed by vt_fake_stop if unsent */
 };
@@ -281,14 +283,68 @@ refuse_like_twilio(struct evhttp_request *req, struct vt_fake_answer *a)
 	free(raw);
 }
 
+/*
+ * GET Messages.json?To=…&From=…: the messages accepted (201) so far
+ * between those numbers, newest first, as Twilio lists them.  Other
+ * filters (DateSent>, PageSize) are accepted and ignored.
+ */
+static void
+list(struct vt_fake *f, struct evhttp_request *req)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evbuffer *out = evbuffer_new();
+	json_t *msgs = json_array(), *root;
+	struct evkeyvalq query;
+	const char *to, *from;
+	char *text;
+
+	TAILQ_INIT(&query);
+	(void)evhttp_parse_query_str(q != NULL ? q : "", &query);
+	to = evhttp_find_header(&query, "To");
+	from = evhttp_find_header(&query, "From");
+	pthread_mutex_lock(&f->mu);
+	f->n_lists++;
+	for (size_t i = f->n_msgs; i-- > 0;) {
+		const struct vt_fake_msg *m = &f->msgs[i];
+
+		if (m->status != 201 || (to != NULL && strcmp(m->to, to) != 0) ||
+		    (from != NULL && strcmp(m->from, from) != 0))
+			continue;
+		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s}", "sid", m->sid, "to", m->to, "from", m->from, "body",
+		    m->body, "status", "delivered"));
+	}
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->mu);
+	root = json_pack("{s:o, s:i}", "messages", msgs, "page_size", 50);
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evbuffer_add(out, text, strlen(text));
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+	free(text);
+	evhttp_clear_headers(&query);
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct vt_fake *f = arg;
 	struct pending *p = calloc(1, sizeof(*p));
 	struct vt_fake_answer a = {201, 0, 0, 0, NULL};
+	const char *path =
+	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	size_t i;
 
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET && auth_ok(req) &&
+	    path != NULL && strcmp(path, "/2010-04-01/Accounts/" VT_SID
+	    "/Messages.json") == 0) {
+		free(p);
+		list(f, req);
+		return;
+	}
 	pthread_mutex_lock(&f->mu);
 	if (f->next_script < f->n_script)
 		a = f->script[f->next_script++];
@@ -418,6 +474,17 @@ vt_fake_script(struct vt_fake *f, const struct vt_fake_answer *a, size_t n)
 	memcpy(f->script, a, f->n_script * sizeof(*a));
 	f->next_script = 0;
 	pthread_mutex_unlock(&f->mu);
+}
+
+size_t
+vt_fake_lists(struct vt_fake *f)
+{
+	size_t n;
+
+	pthread_mutex_lock(&f->mu);
+	n = f->n_lists;
+	pthread_mutex_unlock(&f->mu);
+	return n;
 }
 
 size_t

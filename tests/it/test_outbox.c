@@ -835,3 +835,81 @@ Test(outbox, verbose_logs_each_try_at_debug_without_the_number_issue10,
 	free(log);
 	obx_stop(o);
 }
+
+/*
+ * Issue 10 (crash durability): a send whose request had reached Twilio
+ * when vaktd was killed was sent again after the restart, a duplicate
+ * SMS.  The try is noted on the row before the request; after the
+ * restart vaktd finds the message in Twilio's list (same To, From and
+ * body) and records it as sent, with Twilio's sid, sending nothing.
+ */
+Test(outbox, a_send_in_flight_at_sigkill_is_not_sent_again_issue10,
+    .fini = obx_fini)
+{
+	/* Twilio takes the message but answers only after vaktd died. */
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}};
+	struct obx *o = obx_new(NULL, "outbox = { retry_first = 1; "
+	                              "retry_max = 2; timeout = 30; };");
+	struct vt_fake_msg m0;
+	char body[64];
+	struct row r;
+	int64_t id;
+
+	marker(body, sizeof(body), "inflight");
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, body, now_ms());
+	vt_fake_script(o->fake, hang, 1);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 1, 8000), "no request");
+	vt_daemon_kill(&o->d);
+	vt_daemon_free(&o->d);
+	cr_assert_eq(row_get(o->dir, id).state, VAKT_OUTBOX_PENDING);
+	obx_start(o);
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	m0 = vt_fake_get(o->fake, 0);
+	cr_assert_str_eq(r.sid, m0.sid, "recorded with Twilio's sid");
+	cr_assert_geq(vt_fake_lists(o->fake), 1, "Twilio was not asked");
+	/* Longer than a retry: still the one request, nothing resent. */
+	cr_assert_not(vt_fake_wait(o->fake, 2, 3000), "sent again");
+	cr_assert_eq(times_sent(o->fake, body), 1);
+	vt_fake_msg_free(&m0);
+	obx_stop(o);
+}
+
+/*
+ * The other side: a try lost in flight that Twilio never took (its list
+ * lacks it) is sent after the restart, once.
+ */
+Test(outbox, a_send_lost_in_flight_that_twilio_lacks_is_sent_once_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	char body[64];
+	struct row r;
+	int64_t id;
+
+	o->slow = vt_fake_start();
+	obx_conf(o, vt_fake_url(o->slow),
+	    "outbox = { retry_first = 1; retry_max = 2; timeout = 30; };");
+	marker(body, sizeof(body), "lost");
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, body, now_ms());
+	vt_fake_script(o->slow, hang, 1);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->slow, 1, 8000), "no request");
+	vt_daemon_kill(&o->d);
+	vt_daemon_free(&o->d);
+	/* Another Twilio (account) that never saw it. */
+	obx_conf(o, vt_fake_url(o->fake), FAST_OUTBOX);
+	obx_start(o);
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	cr_assert_geq(vt_fake_lists(o->fake), 1, "Twilio was not asked");
+	cr_assert_not(vt_fake_wait(o->fake, 2, 3000), "sent again");
+	cr_assert_eq(times_sent(o->fake, body), 1);
+	obx_stop(o);
+}
