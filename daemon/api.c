@@ -589,10 +589,50 @@ vakt_api_new(
 
 	api->base = base;
 	api->app = app;
-	vakt_http_route(http, "/api/v1/report", VAKT_GET | VAKT_HEAD, false,
-	    report_cb, api);
+	/*
+	 * GET only.  HEAD used to run the whole report (a child process,
+	 * a minute of CPU) and write an audit row, only to throw the
+	 * body away; its headers cannot be known without making the
+	 * report (Content-Length, 400s for bad parameters, 500s).  RFC
+	 * 9110 lets a resource refuse a method it does not support:
+	 * 405 with "Allow: GET" (http.c adds it) is honest and cheap,
+	 * and no client of the API uses HEAD.
+	 */
+	vakt_http_route(
+	    http, "/api/v1/report", VAKT_GET, false, report_cb, api);
 	vakt_http_route(http, "/api/v1/audit", VAKT_GET, false, audit_cb, api);
 	return api;
+}
+
+/*
+ * Answer every running report with 503 and stop its child.  The reply
+ * is only queued: the loop must run once more to send it.  That is why
+ * this runs at SIGTERM (vakt_api_drain) and not only at exit, after
+ * the loop, where the 503 used to be queued and then freed unsent.
+ */
+static void
+stop_reports(struct vakt_api *api)
+{
+	for (size_t i = 0; i < CHILDREN_MAX; i++) {
+		struct child *c = api->children[i];
+		struct vakt_reply rep = {0};
+
+		if (c == NULL)
+			continue;
+		vakt_log_warnx("api: report stopped: vaktd is stopping");
+		vakt_reply_text(
+		    &rep, 503, "vaktd is stopping; try again shortly");
+		vakt_http_finish(c->later, &rep);
+		c->later = NULL;
+		child_free(c);
+	}
+}
+
+void
+vakt_api_drain(struct vakt_api *api)
+{
+	if (api != NULL)
+		stop_reports(api);
 }
 
 void
@@ -600,16 +640,6 @@ vakt_api_free(struct vakt_api *api)
 {
 	if (api == NULL)
 		return;
-	for (size_t i = 0; i < CHILDREN_MAX; i++) {
-		struct child *c = api->children[i];
-		struct vakt_reply rep = {0};
-
-		if (c == NULL)
-			continue;
-		vakt_reply_text(&rep, 503, "vaktd is stopping");
-		vakt_http_finish(c->later, &rep);
-		c->later = NULL;
-		child_free(c);
-	}
+	stop_reports(api); /* none left after a drain */
 	free(api);
 }

@@ -179,7 +179,12 @@ split(const char *tag, const char *body, size_t n, struct vakt_strlist *out)
 		char head[HEAD_MAX];
 		size_t room, len;
 
-		snprintf(head, sizeof(head), "[%s %zu/%zu] ", tag, made + 1, n);
+		/* A forward names its sender; a reply to a youth does not. */
+		if (tag != NULL)
+			snprintf(head, sizeof(head), "[%s %zu/%zu] ", tag,
+			    made + 1, n);
+		else
+			snprintf(head, sizeof(head), "(%zu/%zu) ", made + 1, n);
 		room = VAKT_SMS_MAX - units(head, strlen(head));
 		len = chunk_len(body, room);
 		if (out != NULL)
@@ -190,18 +195,12 @@ split(const char *tag, const char *body, size_t n, struct vakt_strlist *out)
 	return made;
 }
 
-size_t
-vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
+/* body in numbered parts, each with its head (tag NULL: "(i/n) "). */
+static size_t
+numbered(const char *tag, const char *body, struct vakt_strlist *out)
 {
-	char head[HEAD_MAX];
 	size_t n = 2;
 
-	snprintf(head, sizeof(head), "[%s] ", tag);
-	if (units(head, strlen(head)) + units(body, strlen(body)) <=
-	    VAKT_SMS_MAX) {
-		vakt_strlist_add(out, "%s%s", head, body);
-		return 1;
-	}
 	/*
 	 * The width of the part numbers changes the room left: settle on
 	 * a count (it grows, so a few rounds suffice).
@@ -216,4 +215,29 @@ vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
 		}
 	}
 	return split(tag, body, n, out);
+}
+
+size_t
+vakt_gsm_forward(const char *tag, const char *body, struct vakt_strlist *out)
+{
+	char head[HEAD_MAX];
+
+	snprintf(head, sizeof(head), "[%s] ", tag);
+	if (units(head, strlen(head)) + units(body, strlen(body)) <=
+	    VAKT_SMS_MAX) {
+		vakt_strlist_add(out, "%s%s", head, body);
+		return 1;
+	}
+	return numbered(tag, body, out);
+}
+
+size_t
+vakt_gsm_reply(const char *body, struct vakt_strlist *out)
+{
+	if (units(body, strlen(body)) <= VAKT_SMS_MAX) {
+		if (out != NULL)
+			vakt_strlist_add(out, "%s", body);
+		return 1;
+	}
+	return numbered(NULL, body, out);
 }

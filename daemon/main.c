@@ -228,6 +228,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	(void)sd_notify(0, "STOPPING=1");
 	event_del(d->ev_hup);
+	vakt_api_drain(d->api);
 	vakt_http_drain(d->http, drained, d);
 }
 

@@ -4,16 +4,22 @@
  *
  * The rows are the truth: a send starts from a pending row and ends by
  * updating it (sent, retry at next_ms, or failed), so nothing is lost
- * across restarts.  A row whose send was accepted by Twilio but not yet
- * recorded when vaktd died is sent again after the restart: for alerts
- * a duplicate beats a loss, and Twilio offers no idempotency key.
+ * across restarts.  Twilio offers no idempotency key, so each try is
+ * noted on its row before the request goes out; a row whose try was
+ * still in flight when vaktd died is, after the restart, first looked
+ * for in Twilio's list of messages (same To and From, same body) and
+ * recorded as sent if Twilio has it.  Only if the list cannot be read
+ * or lacks it is it sent again: for alerts a duplicate beats a loss.
  */
 #include "vakt/outbox.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -26,10 +32,17 @@
 #include "vakt/store.h"
 #include "vakt/twilio.h"
 
-#define JOBS_MAX           64
+#define JOBS_MAX           VAKT_OUTBOX_IN_FLIGHT_MAX
 #define SCAN_IDLE_MS       60000 /* look again at least this often */
 #define CONNECT_TIMEOUT_MS 10000
 #define RESPONSE_MAX       65536
+#define LIST_MAX           (1u << 20) /* a page of messages, bodies and all */
+#define LIST_PAGE          50
+#define RETRY_AFTER_MAX_S  86400 /* a day; backoff_ms caps it again */
+#define MASK_MIN_DIGITS    6     /* a digit run this long may be a number */
+
+/* config.c lets outbox.max_in_flight reach 64: jobs[] holds that many. */
+static_assert(JOBS_MAX >= 64, "outbox jobs[] smaller than max_in_flight");
 
 struct job {
 	struct vakt_outbox *ob;
@@ -37,6 +50,9 @@ struct job {
 	struct vakt_outbox_row row;
 	struct vakt_buf resp;
 	long retry_after_s; /* Retry-After on a 429, or 0 */
+	int64_t t0_ms;      /* monotonic, when the transfer started */
+	bool is_check;      /* listing Twilio's messages, not sending */
+	int64_t tried_ms;   /* is_check: when the lost try started */
 };
 
 struct vakt_outbox {
@@ -48,10 +64,13 @@ struct vakt_outbox {
 	struct event *ckpt_timer; /* wipe bodies from the WAL */
 	struct job *jobs[JOBS_MAX];
 	size_t n_jobs;
+	int64_t start_ms; /* wall clock: tries before it were lost */
 	uint64_t n_sent, n_retried, n_failed;
 };
 
 static void scan(struct vakt_outbox *ob);
+static int send_setup(struct vakt_outbox *ob, struct job *j);
+static void try_debug(const struct vakt_outbox *ob, const struct job *j);
 
 /* The body, and Twilio's answer that echoes it, leave no copy behind. */
 static void
@@ -92,6 +111,90 @@ response_sid(const struct job *j, char *out, size_t len)
 	json_decref(root);
 }
 
+static bool
+is_number_sep(char c)
+{
+	return c == ' ' || c == '-' || c == '.';
+}
+
+/*
+ * Bytes of the number-like run at s: an optional '+', then digits with
+ * single spaces, dashes or dots between them.  Its digits in *n_digits.
+ * 0 when s starts no such run.
+ */
+static size_t
+number_at(const char *s, size_t *n_digits)
+{
+	size_t i = s[0] == '+' ? 1 : 0, end = 0;
+
+	*n_digits = 0;
+	for (;; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			(*n_digits)++;
+			end = i + 1;
+		} else if (!(is_number_sep(s[i]) && *n_digits > 0 &&
+		               isdigit((unsigned char)s[i + 1]))) {
+			break;
+		}
+	}
+	return end;
+}
+
+/* Append the run s[0..n) to out with all but its last 3 digits masked. */
+static size_t
+mask_number(const char *s, size_t n, size_t n_digits, char *out, size_t len)
+{
+	bool has_plus = s[0] == '+';
+	size_t o = 0, seen = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		char c = s[i];
+
+		if (isdigit((unsigned char)c)) {
+			/* As vakt_mask_e164: "+47" and the last 3 stay. */
+			bool is_kept =
+			    (has_plus && seen < 2) || seen >= n_digits - 3;
+
+			seen++;
+			if (!is_kept)
+				c = '*';
+		}
+		out[o++] = c;
+	}
+	return o;
+}
+
+/*
+ * A provider's error text, safe to log and store: it is untrusted and
+ * may name a phone number (Twilio's 21211 says "The 'To' number
+ * +4791234567 is not a valid phone number.").  Every digit run of
+ * MASK_MIN_DIGITS or more keeps only its last 3 digits (and the
+ * country code after a '+'); control bytes, DEL and every non-ASCII
+ * byte become '?', so it can neither leak a number nor forge a line.
+ * XXX(#10) util.c gains a general escaping helper; this stays local.
+ */
+static void
+mask_provider_text(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	while (*in != '\0' && o + 1 < len) {
+		size_t n_digits = 0, n = number_at(in, &n_digits);
+		unsigned char c = (unsigned char)*in;
+
+		if (n > 0 && n_digits >= MASK_MIN_DIGITS) {
+			o += mask_number(in, n, n_digits, out + o, len - o);
+			in += n;
+			continue;
+		}
+		out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		in++;
+	}
+	out[o] = '\0';
+}
+
 /* "HTTP 400: 21211 The 'To' number … is not valid", from Twilio JSON. */
 static void
 response_error(const struct job *j, long status, char *out, size_t len)
@@ -100,9 +203,11 @@ response_error(const struct job *j, long status, char *out, size_t len)
 	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
 	json_int_t code = json_integer_value(json_object_get(root, "code"));
+	char safe[192];
 
-	snprintf(out, len, "HTTP %ld: %lld %s", status, (long long)code,
-	    msg != NULL ? msg : "(no message)");
+	mask_provider_text(
+	    msg != NULL ? msg : "(no message)", safe, sizeof(safe));
+	snprintf(out, len, "HTTP %ld: %lld %s", status, (long long)code, safe);
 	json_decref(root);
 }
 
@@ -117,10 +222,16 @@ backoff_ms(const struct vakt_config *cfg, int attempts, long retry_after_s)
 	if (d > cfg->outbox.retry_max_ms)
 		d = cfg->outbox.retry_max_ms;
 	d = d * (800 + (int64_t)arc4random_uniform(401)) / 1000;
-	/* Honour Retry-After, but never wait longer than retry_max. */
-	if (retry_after_s * 1000 > d)
-		d = retry_after_s * 1000 < cfg->outbox.retry_max_ms
-		    ? retry_after_s * 1000
+	/*
+	 * Honour Retry-After, but never wait longer than retry_max.
+	 * header_cb clamped it already; clamped again here so that the
+	 * product can never overflow, whoever set it.
+	 */
+	if (retry_after_s < 0 || retry_after_s > RETRY_AFTER_MAX_S)
+		retry_after_s = retry_after_s < 0 ? 0 : RETRY_AFTER_MAX_S;
+	if ((int64_t)retry_after_s * 1000 > d)
+		d = (int64_t)retry_after_s * 1000 < cfg->outbox.retry_max_ms
+		    ? (int64_t)retry_after_s * 1000
 		    : cfg->outbox.retry_max_ms;
 	return d;
 }
@@ -139,13 +250,12 @@ wipe_soon(struct vakt_outbox *ob)
 }
 
 static void
-record_sent(struct vakt_outbox *ob, struct job *j, int64_t now)
+record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
-	char sid[VAKT_SID_LEN], masked[VAKT_E164_LEN];
+	char masked[VAKT_E164_LEN];
 	struct vakt_err err;
 
-	response_sid(j, sid, sizeof(sid));
 	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
 	        cfg->retention.keep_message_bodies, &err) == -1) {
 		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
@@ -198,6 +308,83 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
 }
 
+/* The sid of the message in Twilio's list that is the row's, or "". */
+static void
+listed_sid(const struct job *j, char *out, size_t len)
+{
+	json_t *root = json_loadb(
+	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
+	json_t *msgs = json_object_get(root, "messages"), *m;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(msgs, i, m)
+	{
+		const char *body =
+		    json_string_value(json_object_get(m, "body"));
+		const char *to = json_string_value(json_object_get(m, "to"));
+		const char *sid = json_string_value(json_object_get(m, "sid"));
+
+		if (body != NULL && sid != NULL && j->row.body != NULL &&
+		    strcmp(body, j->row.body) == 0 &&
+		    (to == NULL || strcmp(to, j->row.to) == 0)) {
+			(void)vakt_strlcpy(out, sid, len);
+			break;
+		}
+	}
+	json_decref(root);
+}
+
+/* Send the row now, on the job's own handle.  -1: the job is gone. */
+static int
+resend(struct vakt_outbox *ob, struct job *j)
+{
+	curl_multi_remove_handle(ob->multi, j->easy);
+	curl_easy_reset(j->easy);
+	if (j->resp.p != NULL)
+		explicit_bzero(j->resp.p, j->resp.len);
+	vakt_buf_free(&j->resp);
+	j->retry_after_s = 0;
+	if (send_setup(ob, j) == -1 ||
+	    curl_multi_add_handle(ob->multi, j->easy) != CURLM_OK) {
+		vakt_log_errx("outbox: cannot start a transfer for row %lld",
+		    (long long)j->row.id);
+		job_remove(ob, j);
+		return -1;
+	}
+	j->t0_ms = vakt_clock_mono_ms();
+	try_debug(ob, j);
+	return 0;
+}
+
+/*
+ * Twilio's list came back for a row lost in flight: Twilio has the
+ * message (record it as sent, with Twilio's sid, and send nothing), or
+ * it has not, or the list could not be read: send it.
+ */
+static void
+checked(struct vakt_outbox *ob, struct job *j, CURLcode rc)
+{
+	char sid[VAKT_SID_LEN] = "";
+	long status = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_OK && status == 200)
+		listed_sid(j, sid, sizeof(sid));
+	if (sid[0] == '\0') {
+		vakt_log_debug("outbox: row=%lld not in Twilio's list (curl=%d "
+		               "http=%ld); sending it",
+		    (long long)j->row.id, (int)rc, status);
+		(void)resend(ob, j);
+		return;
+	}
+	vakt_log_info("outbox: row %lld reached Twilio before the restart; "
+	              "not sent again",
+	    (long long)j->row.id);
+	record_sent(ob, j, sid, vakt_clock_now_ms());
+	job_remove(ob, j);
+}
+
 /* One transfer ended: sort it into sent, retry or failed. */
 static void
 finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
@@ -206,12 +393,23 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	char why[256];
 	long status = 0;
 
+	if (j->is_check) {
+		checked(ob, j, rc);
+		return;
+	}
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	vakt_log_debug("outbox: row=%lld try=%d answered curl=%d http=%ld "
+	               "ms=%lld",
+	    (long long)j->row.id, j->row.attempts + 1, (int)rc, status,
+	    (long long)(vakt_clock_mono_ms() - j->t0_ms));
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 		record_failure(ob, j, why, false, now);
 	} else if (status == 200 || status == 201) {
-		record_sent(ob, j, now);
+		char sid[VAKT_SID_LEN];
+
+		response_sid(j, sid, sizeof(sid));
+		record_sent(ob, j, sid, now);
 	} else {
 		/* Twilio: a 429 was never processed and is safe to retry. */
 		response_error(j, status, why, sizeof(why));
@@ -310,10 +508,35 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 {
 	struct job *j = arg;
 
-	if (j->resp.len + size * n > RESPONSE_MAX)
+	if (j->resp.len + size * n > (j->is_check ? LIST_MAX : RESPONSE_MAX))
 		return 0; /* not Twilio: fail the transfer */
 	vakt_buf_add(&j->resp, data, size * n);
 	return size * n;
+}
+
+/*
+ * Retry-After as delta-seconds (RFC 9110 10.2.3), clamped to
+ * RETRY_AFTER_MAX_S: a huge value means "wait long", which backoff_ms
+ * turns into retry_max.  0 (use the backoff) for anything else: an
+ * HTTP-date, a sign, trailing garbage.  v is not NUL-terminated.
+ */
+static long
+retry_after_of(const char *v, size_t len)
+{
+	size_t i = 0;
+	long s = 0;
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == len || !isdigit((unsigned char)v[i]))
+		return 0;
+	for (; i < len && isdigit((unsigned char)v[i]); i++)
+		if ((s = s * 10 + (v[i] - '0')) > RETRY_AFTER_MAX_S)
+			s = RETRY_AFTER_MAX_S;
+	while (i < len &&
+	    (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
+		i++;
+	return i == len ? s : 0;
 }
 
 static size_t
@@ -323,7 +546,7 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
-		j->retry_after_s = strtol(data + 12, NULL, 10);
+		j->retry_after_s = retry_after_of(data + 12, len - 12);
 	return len;
 }
 
@@ -351,18 +574,13 @@ form_of(CURL *easy, const struct vakt_config *cfg,
 	return vakt_buf_take(&b, NULL);
 }
 
+/* What every request to Twilio has: auth, limits, our callbacks. */
 static int
-job_setup(struct job *j, const struct vakt_config *cfg)
+common_opts(struct job *j, const struct vakt_config *cfg)
 {
-	char *url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
-	    cfg->twilio.api_url, cfg->twilio.account_sid);
-	char *form = form_of(j->easy, cfg, &j->row);
 	CURL *e = j->easy;
-	int bad;
 
-	bad = curl_easy_setopt(e, CURLOPT_URL, url) ||
-	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form) ||
-	    curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
+	return curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) ||
 	    curl_easy_setopt(e, CURLOPT_USERNAME, cfg->twilio.account_sid) ||
 	    curl_easy_setopt(e, CURLOPT_PASSWORD, cfg->twilio.auth_token) ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ||
@@ -377,10 +595,96 @@ job_setup(struct job *j, const struct vakt_config *cfg)
 	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) ||
 	    curl_easy_setopt(e, CURLOPT_HEADERDATA, j) ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+}
+
+static int
+job_setup(struct job *j, const struct vakt_config *cfg)
+{
+	char *url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
+	    cfg->twilio.api_url, cfg->twilio.account_sid);
+	char *form = form_of(j->easy, cfg, &j->row);
+	CURL *e = j->easy;
+	int bad;
+
+	bad = curl_easy_setopt(e, CURLOPT_URL, url) ||
+	    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, form) ||
+	    common_opts(j, cfg);
 	explicit_bzero(form, strlen(form)); /* it holds the message */
 	free(form);
 	free(url);
 	return bad ? -1 : 0;
+}
+
+/*
+ * GET Messages.json?To=…&From=…&DateSent>=…: Twilio's newest messages
+ * between the row's numbers, from the day before the lost try (UTC
+ * dates, so a try just after midnight is covered).  XXX(#10) Twilio
+ * gives a message its date_sent only once it leaves; one still queued
+ * at Twilio is not listed and is sent again, as is one beyond the
+ * first LIST_PAGE: a duplicate, never a loss.
+ */
+static int
+check_setup(struct job *j, const struct vakt_config *cfg)
+{
+	time_t since = (time_t)(j->tried_ms / 1000) - 86400;
+	char *to = curl_easy_escape(j->easy, j->row.to, 0);
+	char *from = curl_easy_escape(j->easy, j->row.from, 0);
+	char day[16] = "";
+	struct tm tm;
+	char *url;
+	int bad;
+
+	if (gmtime_r(&since, &tm) != NULL)
+		(void)strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	url = vakt_xasprintf("%s/2010-04-01/Accounts/%s/Messages.json"
+	                     "?To=%s&From=%s&DateSent%%3E=%s&PageSize=%d",
+	    cfg->twilio.api_url, cfg->twilio.account_sid, to != NULL ? to : "",
+	    from != NULL ? from : "", day, LIST_PAGE);
+	bad = to == NULL || from == NULL ||
+	    curl_easy_setopt(j->easy, CURLOPT_URL, url) ||
+	    curl_easy_setopt(j->easy, CURLOPT_HTTPGET, 1L) ||
+	    common_opts(j, cfg);
+	curl_free(to);
+	curl_free(from);
+	free(url);
+	return bad ? -1 : 0;
+}
+
+/*
+ * Note the try on the row, then set the send up.  Outside a batch the
+ * note is committed before the request can leave (scan() waits for an
+ * open batch to close), so a crash mid-request is known at restart.
+ * If it cannot be noted the message goes anyway: a possible duplicate
+ * after a crash beats a message held back.
+ */
+static int
+send_setup(struct vakt_outbox *ob, struct job *j)
+{
+	struct vakt_err err;
+
+	j->is_check = false;
+	if (vakt_store_outbox_trying(
+	        ob->app->store, j->row.id, vakt_clock_now_ms(), &err) == -1)
+		vakt_log_warnx(
+		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	return job_setup(j, ob->app->cfg);
+}
+
+/*
+ * Was this row's send in flight when an earlier vaktd stopped?  Then
+ * Twilio may have it: ask before sending (*tried_ms: that try's start).
+ */
+static bool
+was_lost_in_flight(
+    struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t *at)
+{
+	struct vakt_err err;
+	int rc = vakt_store_outbox_tried(ob->app->store, row->id, at, &err);
+
+	if (rc == -1)
+		vakt_log_warnx(
+		    "outbox: row %lld: %s", (long long)row->id, err.msg);
+	return rc == 1 && *at < ob->start_ms;
 }
 
 /*
@@ -407,6 +711,20 @@ too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 	return true;
 }
 
+/* -v: each try, number masked; never the body. */
+static void
+try_debug(const struct vakt_outbox *ob, const struct job *j)
+{
+	char masked[VAKT_E164_LEN];
+
+	if (!vakt_log_is_verbose())
+		return;
+	vakt_log_debugx("outbox: try row=%lld to=%s purpose=%d try=%d "
+	                "in_flight=%zu",
+	    (long long)j->row.id, vakt_mask_e164(j->row.to, masked),
+	    j->row.purpose, j->row.attempts + 1, ob->n_jobs);
+}
+
 static void
 job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 {
@@ -414,13 +732,27 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 
 	if (too_old(ob, row, vakt_clock_now_ms()))
 		return;
+	/*
+	 * scan() never asks for more rows than free slots.  Should that
+	 * ever break, the row stays pending rather than overrun jobs[]:
+	 * an error line, not an abort, since calls share this process.
+	 */
+	if (ob->n_jobs >= JOBS_MAX) {
+		vakt_log_errx("outbox: row %lld not started: %d sends in "
+		              "flight already",
+		    (long long)row->id, JOBS_MAX);
+		return;
+	}
 	j = vakt_xcalloc(1, sizeof(*j));
 
 	j->ob = ob;
 	j->row = *row;
 	row->body = NULL; /* the job owns it now */
 	j->easy = curl_easy_init();
-	if (j->easy == NULL || job_setup(j, ob->app->cfg) == -1 ||
+	j->is_check = was_lost_in_flight(ob, &j->row, &j->tried_ms);
+	if (j->easy == NULL ||
+	    (j->is_check ? check_setup(j, ob->app->cfg) : send_setup(ob, j)) ==
+	        -1 ||
 	    curl_multi_add_handle(ob->multi, j->easy) != CURLM_OK) {
 		vakt_log_errx("outbox: cannot start a transfer for row %lld",
 		    (long long)j->row.id);
@@ -429,7 +761,9 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 		job_free(j);
 		return;
 	}
+	j->t0_ms = vakt_clock_mono_ms();
 	ob->jobs[ob->n_jobs++] = j;
+	try_debug(ob, j);
 }
 
 /* Arm the scan timer for the next row that is not due yet. */
@@ -462,11 +796,19 @@ scan(struct vakt_outbox *ob)
 	struct vakt_outbox_row *rows = NULL;
 	struct vakt_err err;
 
+	/* A try is noted before its request: that note must commit first. */
+	if (vakt_store_batch_is_open(ob->app->store)) {
+		const struct timeval soon = {0, 20000};
+
+		event_add(ob->scan_timer, &soon);
+		return;
+	}
 	for (size_t i = 0; i < ob->n_jobs; i++)
 		busy[i] = ob->jobs[i]->row.id;
-	slots = (size_t)cfg->outbox.max_in_flight > ob->n_jobs
-	    ? (size_t)cfg->outbox.max_in_flight - ob->n_jobs
-	    : 0;
+	slots = (size_t)cfg->outbox.max_in_flight;
+	if (slots > JOBS_MAX) /* config.c's bound, checked again */
+		slots = JOBS_MAX;
+	slots = slots > ob->n_jobs ? slots - ob->n_jobs : 0;
 	if (slots > 0 &&
 	    vakt_store_outbox_due(ob->app->store, now, busy, ob->n_jobs, slots,
 	        &rows, &n, &err) == -1)
@@ -531,6 +873,7 @@ vakt_outbox_new(
 
 	ob->base = base;
 	ob->app = app;
+	ob->start_ms = vakt_clock_now_ms();
 	ob->multi = curl_multi_init();
 	ob->curl_timer = evtimer_new(base, curl_timer_event_cb, ob);
 	ob->scan_timer = evtimer_new(base, scan_cb, ob);

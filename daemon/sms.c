@@ -20,17 +20,61 @@
 #include <string.h>
 
 #include "vakt/app.h"
+#include "vakt/calendar.h"
 #include "vakt/config.h"
 #include "vakt/contact.h"
 #include "vakt/gsm.h"
 #include "vakt/log.h"
+#include "vakt/router.h"
 #include "vakt/store.h"
 #include "vakt/twilio.h"
 #include "vakt/webhook.h"
 
+/*
+ * A staff reply longer than one SMS (Twilio refuses a Body over 1600
+ * characters with 21617) goes to the youth in numbered parts, "(1/2)
+ * …", split as forwards are: the staff member wrote it to be read
+ * whole, and parts are what their own phone does with a long text.
+ * Twilio caps an incoming Body at 1600 characters, so a real reply
+ * needs two parts at most (emoji count double); past RELAY_PARTS_MAX
+ * something is wrong, and the staff member is told it was not sent
+ * rather than the youth getting a flood.
+ */
+#define RELAY_PARTS_MAX 4
+
 #define HOW_TO                                                                 \
 	"Skriv #KODE foran meldingen for å svare en bestemt "                 \
 	"ungdom, f.eks. #U-0142 Hei!"
+
+/*
+ * -v: the plan as routed, numbers masked, and why: what an operator
+ * needs to see why a contact went where it went.  Never a body.
+ */
+static void
+plan_debug(const char *what, const struct vakt_plan *plan, const char *from)
+{
+	char masked[VAKT_E164_LEN], steps[320];
+	size_t used = 0;
+
+	if (!vakt_log_is_verbose())
+		return;
+	steps[0] = '\0';
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		char num[VAKT_E164_LEN];
+		int n = snprintf(steps + used, sizeof(steps) - used, "%s%s:%s",
+		    i > 0 ? " > " : "",
+		    vakt_router_role_name(plan->steps[i].role),
+		    vakt_mask_e164(plan->steps[i].number, num));
+
+		if (n < 0 || (size_t)n >= sizeof(steps) - used)
+			break;
+		used += (size_t)n;
+	}
+	vakt_log_debugx("%s: plan from=%s category=%s steps=%s why=%s", what,
+	    vakt_mask_e164(from, masked),
+	    vakt_calendar_category_name(plan->cat), steps,
+	    vakt_router_why_text(plan->why));
+}
 
 /* "U-0142 Ola", or "ukjent +4791234567": staff need the number. */
 static void
@@ -145,6 +189,7 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	bool is_dup;
 
 	vakt_webhook_plan(app, svc, is_known_svc, m->from, now, &plan, &who);
+	plan_debug("sms", &plan, m->from);
 	to = &plan.steps[0];
 	if (app->is_turn_faulted || vakt_app_write(app) == -1) {
 		forward_failsafe(app, rep, svc, m);
@@ -338,6 +383,13 @@ place(struct vakt_app *app, const struct vakt_service *svc,
 		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
 		                           "var ingen tekst i det. Bilder "
 		                           "sendes ikke videre.");
+	else if (rc == 0 && t->notice == NULL &&
+	    vakt_gsm_reply(t->text, NULL) > RELAY_PARTS_MAX)
+		t->notice = vakt_xasprintf("vakt: Svaret ble ikke sendt: det "
+		                           "var for langt (%zu tegn, høyst "
+		                           "%d). Send det i kortere "
+		                           "meldinger.",
+		    vakt_utf8_chars(t->text), RELAY_PARTS_MAX * VAKT_SMS_MAX);
 	return rc;
 }
 
@@ -357,7 +409,9 @@ relay(struct vakt_app *app, const struct vakt_service *svc,
 	int rc;
 
 	/* No tag, no staff name or number: the youth sees the service. */
-	vakt_strlist_add(&parts, "%s", t->text);
+	(void)vakt_gsm_reply(t->text, &parts);
+	vakt_log_debug("sms: reply relayed to=%s parts=%zu len=%zu",
+	    t->youth[0] != '\0' ? t->youth : "number", parts.n, meta.body_len);
 	rc = queue_parts(app, svc, 0, VAKT_PURPOSE_RELAY, t->number, &parts);
 	vakt_strlist_free(&parts);
 	if (rc == -1)
@@ -445,7 +499,7 @@ sms_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_twilio_sms m;
 	struct vakt_err err;
 	char staff_id[VAKT_ID_LEN];
-	int64_t now = vakt_clock_now_ms();
+	int64_t now = vakt_clock_now_ms(), t0_ms = vakt_clock_mono_ms();
 	bool is_known;
 	int staff = 0;
 
@@ -468,6 +522,10 @@ sms_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		staff_message(app, rep, svc, &m, staff_id, now);
 	else
 		youth_message(app, rep, svc, is_known, &m, now);
+	vakt_log_debug("sms: webhook %s handled in %lld ms (reply after the "
+	               "turn's commit)",
+	    staff == 1 ? "from staff" : "from a youth",
+	    (long long)(vakt_clock_mono_ms() - t0_ms));
 }
 
 /*

@@ -382,6 +382,12 @@ static const char sql_outbox_retry[] =
 static const char sql_outbox_failed[] =
     "UPDATE outbox SET state = 2, attempts = attempts + 1, error = ?2,"
     " next_ms = ?3, body = CASE WHEN ?4 THEN body END WHERE id = ?1";
+/* sent_ms on a pending row: a send started and its outcome unknown. */
+static const char sql_outbox_trying[] =
+    "UPDATE outbox SET sent_ms = ?2 WHERE id = ?1 AND state = 0";
+static const char sql_outbox_tried[] =
+    "SELECT sent_ms FROM outbox WHERE id = ?1 AND state = 0"
+    " AND sent_ms IS NOT NULL";
 static const char sql_outbox_counts[] =
     "SELECT (SELECT count(*) FROM outbox WHERE state = 0),"
     " (SELECT count(*) FROM outbox WHERE state = 2)";
@@ -524,6 +530,8 @@ enum stmt_id {
 	ST_OUTBOX_RETRY,
 	ST_OUTBOX_FAILED,
 	ST_OUTBOX_COUNTS,
+	ST_OUTBOX_TRYING,
+	ST_OUTBOX_TRIED,
 	ST_SMS_INSERT,
 	ST_MESSAGE_INSERT,
 	ST_MESSAGE_SEEN,
@@ -598,6 +606,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OUTBOX_RETRY] = sql_outbox_retry,
     [ST_OUTBOX_FAILED] = sql_outbox_failed,
     [ST_OUTBOX_COUNTS] = sql_outbox_counts,
+    [ST_OUTBOX_TRYING] = sql_outbox_trying,
+    [ST_OUTBOX_TRIED] = sql_outbox_tried,
     [ST_SMS_INSERT] = sql_sms_insert,
     [ST_MESSAGE_INSERT] = sql_message_insert,
     [ST_MESSAGE_SEEN] = sql_message_seen,
@@ -2949,6 +2959,40 @@ vakt_store_outbox_counts(struct vakt_store *st, size_t *pending, size_t *failed,
 	}
 	stmt_done(s);
 	return rc == SQLITE_ROW ? 0 : db_fail(st, "outbox counts", err);
+}
+
+int
+vakt_store_outbox_trying(
+    struct vakt_store *st, int64_t id, int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_TRYING];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "outbox trying", err);
+	}
+	return run(st, s, "outbox trying", err);
+}
+
+int
+vakt_store_outbox_tried(
+    struct vakt_store *st, int64_t id, int64_t *at_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_TRIED];
+	int rc;
+
+	*at_ms = 0;
+	if (sqlite3_bind_int64(s, 1, id)) {
+		stmt_done(s);
+		return db_fail(st, "outbox tried", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*at_ms = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, "outbox tried", err);
+	return rc == SQLITE_ROW ? 1 : 0;
 }
 
 int

@@ -87,6 +87,36 @@ reply_hangup(struct vakt_reply *rep)
 }
 
 /*
+ * -v: the plan as routed, numbers masked, and why: what an operator
+ * needs to see why a contact went where it went.  Never a body.
+ */
+static void
+plan_debug(const char *what, const struct vakt_plan *plan, const char *from)
+{
+	char masked[VAKT_E164_LEN], steps[320];
+	size_t used = 0;
+
+	if (!vakt_log_is_verbose())
+		return;
+	steps[0] = '\0';
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		char num[VAKT_E164_LEN];
+		int n = snprintf(steps + used, sizeof(steps) - used, "%s%s:%s",
+		    i > 0 ? " > " : "",
+		    vakt_router_role_name(plan->steps[i].role),
+		    vakt_mask_e164(plan->steps[i].number, num));
+
+		if (n < 0 || (size_t)n >= sizeof(steps) - used)
+			break;
+		used += (size_t)n;
+	}
+	vakt_log_debugx("%s: plan from=%s category=%s steps=%s why=%s", what,
+	    vakt_mask_e164(from, masked),
+	    vakt_calendar_category_name(plan->cat), steps,
+	    vakt_router_why_text(plan->why));
+}
+
+/*
  * POST /twilio/voice: a call comes in.  Log it with its plan and ring
  * step 1.  The same CallSid again gets the same first step.
  */
@@ -103,6 +133,7 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_err err;
 	char masked[VAKT_E164_LEN];
 	int64_t now = vakt_clock_now_ms();
+	int64_t t0_ms = vakt_clock_mono_ms(); /* -v: handler time */
 	bool is_known, is_dup = false;
 
 	if (!vakt_webhook_verified(app, req, rep))
@@ -113,6 +144,7 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	svc = vakt_webhook_service_by_to(app, call.to, &is_known);
 	vakt_webhook_plan(app, svc, is_known, call.from, now, &plan, &who);
+	plan_debug("voice", &plan, call.from);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
 	if (vakt_app_write(app) == 0) {
@@ -135,6 +167,9 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	vakt_reply_note(rep, "contact=%lld caller=%s category=%s%s",
 	    (long long)ref.contact, vakt_mask_e164(call.from, masked),
 	    vakt_calendar_category_name(plan.cat), is_dup ? " duplicate" : "");
+	vakt_log_debug("voice: call webhook handled in %lld ms (reply after "
+	               "the turn's commit)",
+	    (long long)(vakt_clock_mono_ms() - t0_ms));
 }
 
 /* "Ubesvart anrop fra U-0142 Ola kl. 21:14. Ring tilbake." in GSM-7. */

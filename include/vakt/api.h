@@ -33,12 +33,21 @@ int vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
 struct vakt_api; /* opaque, daemon/api.c */
 
 /*
- * Route /api/v1/report and /api/v1/audit on http.  Reports are made in
- * a child process so that a long one never holds up a call.  Free with
- * vakt_api_free(), which stops reports still running.
+ * Route /api/v1/report and /api/v1/audit on http (GET only: HEAD gets
+ * 405, see api.c).  Reports are made in a child process so that a long
+ * one never holds up a call.  Free with vakt_api_free(), which stops
+ * reports still running.
  */
 struct vakt_api *vakt_api_new(
     struct vakt_http *http, struct event_base *base, struct vakt_app *app);
+
+/*
+ * vaktd is stopping (SIGTERM): stop every report still running and
+ * queue its 503, while the loop still runs to send it.  Call before
+ * vakt_http_drain(), which then waits for those replies to leave.
+ */
+void vakt_api_drain(struct vakt_api *api);
+
 void vakt_api_free(struct vakt_api *api);
 
 #endif

@@ -37,4 +37,12 @@ size_t vakt_gsm_segments(const char *s);
 size_t vakt_gsm_forward(
     const char *tag, const char *body, struct vakt_strlist *out);
 
+/*
+ * A staff member's reply to a youth: body unchanged when it fits
+ * VAKT_SMS_MAX, or numbered parts "(1/3) …" split as vakt_gsm_forward
+ * splits (no tag: the youth sees only the service).  Appends the parts
+ * to out (NULL: only count them); returns how many.
+ */
+size_t vakt_gsm_reply(const char *body, struct vakt_strlist *out);
+
 #endif

@@ -12,6 +12,12 @@
 
 #include "vakt/util.h"
 
+/*
+ * The most sends in flight at once: outbox.max_in_flight may not pass
+ * it (config.c), and the outbox holds no more whatever it says.
+ */
+#define VAKT_OUTBOX_IN_FLIGHT_MAX 64
+
 struct event_base;
 struct vakt_app;
 struct vakt_outbox; /* opaque, daemon/outbox.c */

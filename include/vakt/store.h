@@ -357,6 +357,23 @@ int vakt_store_outbox_counts(struct vakt_store *st, size_t *pending,
     size_t *failed, struct vakt_err *err);
 
 /*
+ * A send of pending row id starts at now_ms: noted on the row (sent_ms
+ * while still pending), so that after a crash the row is known to be
+ * possibly at the provider already.  Outside a batch it is durable
+ * when this returns.  0 or -1.
+ */
+int vakt_store_outbox_trying(
+    struct vakt_store *st, int64_t id, int64_t now_ms, struct vakt_err *err);
+
+/*
+ * Was a send of pending row id started and its outcome never recorded
+ * as sent or failed?  1 with *at_ms (the start of the last try), 0, or
+ * -1.
+ */
+int vakt_store_outbox_tried(
+    struct vakt_store *st, int64_t id, int64_t *at_ms, struct vakt_err *err);
+
+/*
  * Checkpoint and truncate the WAL, so that no old page (a wiped body)
  * stays in it.  0 done, 1 busy (a reader: try later), -1 error.  Not
  * inside a batch.

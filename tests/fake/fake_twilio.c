@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "helpers.h"
@@ -44,6 +45,7 @@ struct vt_fake {
 	size_t n_script, next_script;
 	struct vt_fake_msg msgs[MSGS_MAX];
 	size_t n_msgs;
+	size_t n_lists; /* GET Messages.json: listed, not recorded */
 	unsigned sid_seq;
 	TAILQ_HEAD(, pending) delayed; /* freed by vt_fake_stop if unsent */
 };
@@ -54,8 +56,11 @@ struct pending {
 	struct vt_fake *f;
 	struct evhttp_request *req;
 	int status;
+	int code; /* Twilio's error code when status is not 201 */
 	int retry_after_s;
+	char retry_after[64]; /* raw Retry-After, or "" */
 	char sid[40];
+	char to[32];
 	struct event *ev;
 };
 
@@ -135,6 +140,85 @@ record(struct vt_fake *f, struct evhttp_request *req, int status)
 	return i;
 }
 
+/* UTF-16 code units of UTF-8 s: what Twilio's 1600 limit counts. */
+static size_t
+utf16_units(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c & 0xc0) != 0x80)
+			n += c >= 0xf0 ? 2 : 1;
+	}
+	return n;
+}
+
+/* The code Twilio gives a status when the script names none. */
+static int
+code_of(int status)
+{
+	switch (status) {
+	case 400:
+		return 21211;
+	case 401:
+		return 20003;
+	case 404:
+		return 20404;
+	case 429:
+		return 20429;
+	default:
+		return 20500;
+	}
+}
+
+/*
+ * Twilio's own wording (from its error pages), numbers included: these
+ * are what a privacy test needs vaktd to mask.  to is a recorded form
+ * field, so keep only characters that need no JSON escaping.
+ */
+static void
+error_body(struct evbuffer *out, const struct pending *p)
+{
+	char to[32], msg[160];
+	size_t n = 0;
+
+	for (const char *s = p->to; *s != '\0' && n + 1 < sizeof(to); s++)
+		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			to[n++] = *s;
+	to[n] = '\0';
+	switch (p->code) {
+	case 21211:
+		snprintf(msg, sizeof(msg),
+		    "The 'To' number %s is not a valid phone number.", to);
+		break;
+	case 21610:
+		snprintf(msg, sizeof(msg),
+		    "Attempt to send to unsubscribed recipient %s", to);
+		break;
+	case 21614:
+		snprintf(msg, sizeof(msg),
+		    "'To' number %s is not a valid mobile number", to);
+		break;
+	case 21617:
+		snprintf(msg, sizeof(msg), "The concatenated message body "
+		    "exceeds the 1600 character limit.");
+		break;
+	case 20003:
+		snprintf(msg, sizeof(msg), "Authenticate");
+		break;
+	case 20429:
+		snprintf(msg, sizeof(msg), "Too Many Requests");
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "fake error %d", p->status);
+	}
+	evbuffer_add_printf(out, "{\"code\": %d, \"message\": \"%s\", "
+	    "\"more_info\": \"https://www.twilio.com/docs/errors/%d\", "
+	    "\"status\": %d}", p->code, msg, p->code, p->status);
+}
+
 static void
 answer(struct pending *p)
 {
@@ -142,7 +226,9 @@ answer(struct pending *p)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(p->req);
 
 	evhttp_add_header(h, "Content-Type", "application/json");
-	if (p->retry_after_s > 0) {
+	if (p->retry_after[0] != '\0') {
+		evhttp_add_header(h, "Retry-After", p->retry_after);
+	} else if (p->retry_after_s > 0) {
 		char ra[16];
 
 		snprintf(ra, sizeof(ra), "%d", p->retry_after_s);
@@ -153,9 +239,7 @@ answer(struct pending *p)
 		    "\"queued\", \"num_segments\": \"1\", \"error_code\": null}",
 		    p->sid);
 	else
-		evbuffer_add_printf(out, "{\"code\": %d, \"message\": \"fake "
-		    "error %d\", \"status\": %d}", p->status == 429 ? 20429 :
-		    p->status == 400 ? 21211 : 20500, p->status, p->status);
+		error_body(out, p);
 	evhttp_send_reply(p->req, p->status, "Fake", out);
 	evbuffer_free(out);
 	if (p->ev != NULL) {
@@ -173,14 +257,94 @@ delayed_cb(evutil_socket_t fd, short what, void *arg)
 	answer(arg);
 }
 
+/* A 201 that Twilio would refuse: a Body over its 1600 limit. */
+static void
+refuse_like_twilio(struct evhttp_request *req, struct vt_fake_answer *a)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char *raw = calloc(1, len + 1);
+	struct evkeyvalq form;
+	const char *body;
+
+	if (a->status != 201 || raw == NULL) {
+		free(raw);
+		return;
+	}
+	evbuffer_copyout(in, raw, len);
+	TAILQ_INIT(&form);
+	(void)evhttp_parse_query_str(raw, &form);
+	body = evhttp_find_header(&form, "Body");
+	if (body != NULL && utf16_units(body) > 1600) {
+		a->status = 400;
+		a->code = 21617;
+	}
+	evhttp_clear_headers(&form);
+	free(raw);
+}
+
+/*
+ * GET Messages.json?To=…&From=…: the messages accepted (201) so far
+ * between those numbers, newest first, as Twilio lists them.  Other
+ * filters (DateSent>, PageSize) are accepted and ignored.
+ */
+static void
+list(struct vt_fake *f, struct evhttp_request *req)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evbuffer *out = evbuffer_new();
+	json_t *msgs = json_array(), *root;
+	struct evkeyvalq query;
+	const char *to, *from;
+	char *text;
+
+	TAILQ_INIT(&query);
+	(void)evhttp_parse_query_str(q != NULL ? q : "", &query);
+	to = evhttp_find_header(&query, "To");
+	from = evhttp_find_header(&query, "From");
+	pthread_mutex_lock(&f->mu);
+	f->n_lists++;
+	for (size_t i = f->n_msgs; i-- > 0;) {
+		const struct vt_fake_msg *m = &f->msgs[i];
+
+		if (m->status != 201 || (to != NULL && strcmp(m->to, to) != 0) ||
+		    (from != NULL && strcmp(m->from, from) != 0))
+			continue;
+		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s}", "sid", m->sid, "to", m->to, "from", m->from, "body",
+		    m->body, "status", "delivered"));
+	}
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->mu);
+	root = json_pack("{s:o, s:i}", "messages", msgs, "page_size", 50);
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evbuffer_add(out, text, strlen(text));
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+	free(text);
+	evhttp_clear_headers(&query);
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct vt_fake *f = arg;
 	struct pending *p = calloc(1, sizeof(*p));
-	struct vt_fake_answer a = {201, 0, 0};
+	struct vt_fake_answer a = {201, 0, 0, 0, NULL};
+	const char *path =
+	    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	size_t i;
 
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET && auth_ok(req) &&
+	    path != NULL && strcmp(path, "/2010-04-01/Accounts/" VT_SID
+	    "/Messages.json") == 0) {
+		free(p);
+		list(f, req);
+		return;
+	}
 	pthread_mutex_lock(&f->mu);
 	if (f->next_script < f->n_script)
 		a = f->script[f->next_script++];
@@ -188,16 +352,23 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
 	    strcmp(evhttp_request_get_uri(req), "/2010-04-01/Accounts/" VT_SID
 	    "/Messages.json") != 0)
-		a.status = 404;
+		a.status = 404, a.code = 0;
 	else if (!auth_ok(req))
-		a.status = 401;
+		a.status = 401, a.code = 0;
+	else
+		refuse_like_twilio(req, &a);
 	p->f = f;
 	p->req = req;
 	p->status = a.status;
+	p->code = a.code != 0 ? a.code : code_of(a.status);
 	p->retry_after_s = a.retry_after_s;
+	if (a.retry_after != NULL)
+		snprintf(p->retry_after, sizeof(p->retry_after), "%s",
+		    a.retry_after);
 	i = record(f, req, a.status);
 	pthread_mutex_lock(&f->mu);
 	memcpy(p->sid, f->msgs[i].sid, sizeof(p->sid));
+	memcpy(p->to, f->msgs[i].to, sizeof(p->to));
 	pthread_mutex_unlock(&f->mu);
 	if (a.delay_ms > 0) {
 		struct timeval tv = {a.delay_ms / 1000, (a.delay_ms % 1000) * 1000};
@@ -303,6 +474,17 @@ vt_fake_script(struct vt_fake *f, const struct vt_fake_answer *a, size_t n)
 	memcpy(f->script, a, f->n_script * sizeof(*a));
 	f->next_script = 0;
 	pthread_mutex_unlock(&f->mu);
+}
+
+size_t
+vt_fake_lists(struct vt_fake *f)
+{
+	size_t n;
+
+	pthread_mutex_lock(&f->mu);
+	n = f->n_lists;
+	pthread_mutex_unlock(&f->mu);
+	return n;
 }
 
 size_t

@@ -4,7 +4,12 @@
  * /2010-04-01/Accounts/{AccountSid}/Messages.json on 127.0.0.1 (port 0)
  * from its own thread, checks HTTP Basic auth (VT_SID:VT_TOKEN),
  * records every request, and answers as scripted: by default 201 with
- * Twilio's JSON (a fresh "sid" each time).
+ * Twilio's JSON (a fresh "sid" each time).  Like Twilio, it refuses a
+ * Body over 1600 UTF-16 units with 400 and error 21617.  Errors carry
+ * Twilio's real JSON body ({"code", "message", "more_info", "status"}),
+ * whose message names the 'To' number where Twilio's does (21211).
+ * GET of the same path lists the messages accepted so far (To and From
+ * filters), as Twilio's list does; a listing is counted, not recorded.
  */
 #ifndef VAKT_TEST_FAKE_TWILIO_H
 #define VAKT_TEST_FAKE_TWILIO_H
@@ -20,6 +25,8 @@ struct vt_fake_answer {
 	int status;	   /* 201, 429, 500, 400, … */
 	int retry_after_s; /* sent as Retry-After when > 0 */
 	int delay_ms;	   /* wait this long before answering */
+	int code;	   /* Twilio error code; 0: by status (400: 21211) */
+	const char *retry_after; /* raw Retry-After value, or NULL */
 };
 
 /* One request as received. */
@@ -49,8 +56,11 @@ const char *vt_fake_url(const struct vt_fake *f);
 void vt_fake_script(struct vt_fake *f, const struct vt_fake_answer *a,
     size_t n);
 
-/* Requests received so far. */
+/* Requests received so far (listings not included). */
 size_t vt_fake_count(struct vt_fake *f);
+
+/* GET Messages.json listings answered so far. */
+size_t vt_fake_lists(struct vt_fake *f);
 
 /* Wait until at least n requests were received; false on timeout. */
 bool vt_fake_wait(struct vt_fake *f, size_t n, int timeout_ms);

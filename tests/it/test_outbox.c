@@ -364,7 +364,7 @@ missed_call(const struct vt_daemon *d)
 Test(outbox, a_500_is_retried_and_the_row_is_sent_once_with_its_sid,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{500, 0, 0}};
+	const struct vt_fake_answer script[] = {{500, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -401,7 +401,7 @@ Test(outbox, a_500_is_retried_and_the_row_is_sent_once_with_its_sid,
 Test(outbox, a_429_is_retried_no_sooner_than_its_retry_after,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{429, 2, 0}};
+	const struct vt_fake_answer script[] = {{429, 2, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -435,7 +435,7 @@ Test(outbox, a_429_is_retried_no_sooner_than_its_retry_after,
 
 Test(outbox, a_400_fails_for_good_after_one_request, .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{400, 0, 0}};
+	const struct vt_fake_answer script[] = {{400, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char body[64], *log;
 	struct row r;
@@ -474,7 +474,7 @@ Test(outbox, a_400_fails_for_good_after_one_request, .fini = obx_fini)
 Test(outbox, a_failed_rows_body_leaves_every_database_file,
     .fini = obx_fini)
 {
-	const struct vt_fake_answer script[] = {{400, 0, 0}};
+	const struct vt_fake_answer script[] = {{400, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char body[64];
 	int64_t id;
@@ -498,7 +498,7 @@ Test(outbox, a_request_that_times_out_is_retried_then_sent,
     .fini = obx_fini)
 {
 	/* timeout = 1 s: the first answer would come 2 s too late. */
-	const struct vt_fake_answer script[] = {{201, 0, 3000}};
+	const struct vt_fake_answer script[] = {{201, 0, 3000, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	struct vt_fake_msg m0, m1;
 	struct row r;
@@ -584,8 +584,8 @@ Test(outbox, pending_rows_survive_sigkill_and_are_sent_once_after_restart,
     .fini = obx_fini)
 {
 	/* The first vaktd's sends hang (20 s, timeout 30 s) until killed. */
-	const struct vt_fake_answer hang[] = {{201, 0, 20000}, {201, 0, 20000},
-	    {201, 0, 20000}};
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}, {201, 0, 20000, 0, NULL},
+	    {201, 0, 20000, 0, NULL}};
 	struct obx *o = obx_new(NULL, FAST_OUTBOX);
 	char bodies[3][64];
 	int64_t ids[3];
@@ -636,7 +636,7 @@ Test(outbox, a_row_that_fails_past_give_up_fails_for_good,
     .fini = obx_fini)
 {
 	/* The 500 comes 3 s late, when the row is past give_up (60 s). */
-	const struct vt_fake_answer script[] = {{500, 0, 3000}, {500, 0, 0}};
+	const struct vt_fake_answer script[] = {{500, 0, 3000, 0, NULL}, {500, 0, 0, 0, NULL}};
 	struct obx *o = obx_new(NULL, "outbox = { retry_first = 1; "
 				      "retry_max = 2; give_up = 60; timeout = 10; };");
 	struct row r;
@@ -729,5 +729,187 @@ Test(outbox, no_body_remains_in_any_database_file_after_delivery,
 	log = vt_daemon_log(&o->d);
 	cr_assert_null(strstr(log, body), "the body was logged");
 	free(log);
+	obx_stop(o);
+}
+
+/*
+ * Issue 10 (A4): Twilio's error texts name the phone number ("The 'To'
+ * number +4791234567 is not a valid phone number.").  vaktd keeps the
+ * code and the words, never the full number, in its log and its rows.
+ */
+Test(outbox, a_refusal_naming_the_number_never_logs_it_whole_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer script[] = {{400, 0, 0, 21211, NULL},
+	    {400, 0, 0, 21610, NULL}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	int64_t id[2];
+	char *log;
+	struct row r;
+
+	db_create(o->dir, o->conf);
+	id[0] = row_add(o->dir, "21211 test", now_ms());
+	id[1] = row_add(o->dir, "21610 test", now_ms());
+	vt_fake_script(o->fake, script, 2);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 2, 8000));
+	for (size_t i = 0; i < 2; i++) {
+		r = row_wait(o->dir, id[i], VAKT_OUTBOX_FAILED, 0, 3000);
+		cr_assert_eq(r.state, VAKT_OUTBOX_FAILED, "state %d", r.state);
+		cr_assert_null(strstr(r.error, TO_NUMBER), "row: %s", r.error);
+		cr_assert_not_null(strstr(r.error, "+47*****567"), "row: %s",
+		    r.error);
+	}
+	cr_assert(vt_daemon_wait_log(&o->d, "not a valid phone number", 3000),
+	    "no 21211 line in the log");
+	cr_assert(vt_daemon_wait_log(&o->d, "unsubscribed recipient", 3000),
+	    "no 21610 line in the log");
+	log = vt_daemon_log(&o->d);
+	cr_assert_null(strstr(log, TO_NUMBER), "the number was logged: %s",
+	    log);
+	cr_assert_null(strstr(log, &TO_NUMBER[1]), "the digits were logged");
+	cr_assert_not_null(strstr(log, "21211"), "the code is kept: %s", log);
+	free(log);
+	obx_stop(o);
+}
+
+/*
+ * Issue 10 (C15): Retry-After: 99999999999999999999 overflowed a signed
+ * multiplication and the huge wait came out as a short backoff.  It is
+ * clamped (to retry_max = 2 s here); garbage is ignored for the backoff.
+ */
+Test(outbox, a_huge_retry_after_waits_retry_max_and_garbage_is_ignored_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer script[] = {
+	    {429, 0, 0, 0, "99999999999999999999"},
+	    {429, 0, 0, 0, "-5 soon"}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	struct vt_fake_msg m0, m1, m2;
+	struct row r;
+	int64_t id, gap;
+
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, "retry-after test", now_ms());
+	vt_fake_script(o->fake, script, 2);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 3, 12000), "requests: %zu",
+	    vt_fake_count(o->fake));
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 3000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	m0 = vt_fake_get(o->fake, 0);
+	m1 = vt_fake_get(o->fake, 1);
+	m2 = vt_fake_get(o->fake, 2);
+	gap = m1.at_ms - m0.at_ms;
+	/* The backoff alone would come back after 0.8..1.2 s. */
+	cr_assert_geq(gap, 1900, "huge Retry-After waited %lld ms, not the "
+	    "2 s of retry_max", (long long)gap);
+	cr_assert_lt(gap, 6000, "waited %lld ms", (long long)gap);
+	cr_assert_eq(m2.status, 201);
+	cr_assert_eq(r.attempts, 3);
+	vt_fake_msg_free(&m0);
+	vt_fake_msg_free(&m1);
+	vt_fake_msg_free(&m2);
+	obx_stop(o);
+}
+
+/* Issue 10 (C15): -v logs each outbox try at debug, number masked. */
+Test(outbox, verbose_logs_each_try_at_debug_without_the_number_issue10,
+    .fini = obx_fini)
+{
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	char *log;
+
+	db_create(o->dir, o->conf);
+	(void)row_add(o->dir, "debug test", now_ms());
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 1, 8000));
+	cr_assert(vt_daemon_wait_log(&o->d, "<7>outbox: try row=", 3000),
+	    "no debug line for the try");
+	cr_assert(vt_daemon_wait_log(&o->d, "http=201", 3000),
+	    "no debug line for the answer");
+	log = vt_daemon_log(&o->d);
+	cr_assert_null(strstr(log, TO_NUMBER), "%s", log);
+	cr_assert_null(strstr(log, "debug test"), "a body was logged");
+	free(log);
+	obx_stop(o);
+}
+
+/*
+ * Issue 10 (crash durability): a send whose request had reached Twilio
+ * when vaktd was killed was sent again after the restart, a duplicate
+ * SMS.  The try is noted on the row before the request; after the
+ * restart vaktd finds the message in Twilio's list (same To, From and
+ * body) and records it as sent, with Twilio's sid, sending nothing.
+ */
+Test(outbox, a_send_in_flight_at_sigkill_is_not_sent_again_issue10,
+    .fini = obx_fini)
+{
+	/* Twilio takes the message but answers only after vaktd died. */
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}};
+	struct obx *o = obx_new(NULL, "outbox = { retry_first = 1; "
+	                              "retry_max = 2; timeout = 30; };");
+	struct vt_fake_msg m0;
+	char body[64];
+	struct row r;
+	int64_t id;
+
+	marker(body, sizeof(body), "inflight");
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, body, now_ms());
+	vt_fake_script(o->fake, hang, 1);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->fake, 1, 8000), "no request");
+	vt_daemon_kill(&o->d);
+	vt_daemon_free(&o->d);
+	cr_assert_eq(row_get(o->dir, id).state, VAKT_OUTBOX_PENDING);
+	obx_start(o);
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	m0 = vt_fake_get(o->fake, 0);
+	cr_assert_str_eq(r.sid, m0.sid, "recorded with Twilio's sid");
+	cr_assert_geq(vt_fake_lists(o->fake), 1, "Twilio was not asked");
+	/* Longer than a retry: still the one request, nothing resent. */
+	cr_assert_not(vt_fake_wait(o->fake, 2, 3000), "sent again");
+	cr_assert_eq(times_sent(o->fake, body), 1);
+	vt_fake_msg_free(&m0);
+	obx_stop(o);
+}
+
+/*
+ * The other side: a try lost in flight that Twilio never took (its list
+ * lacks it) is sent after the restart, once.
+ */
+Test(outbox, a_send_lost_in_flight_that_twilio_lacks_is_sent_once_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	char body[64];
+	struct row r;
+	int64_t id;
+
+	o->slow = vt_fake_start();
+	obx_conf(o, vt_fake_url(o->slow),
+	    "outbox = { retry_first = 1; retry_max = 2; timeout = 30; };");
+	marker(body, sizeof(body), "lost");
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, body, now_ms());
+	vt_fake_script(o->slow, hang, 1);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->slow, 1, 8000), "no request");
+	vt_daemon_kill(&o->d);
+	vt_daemon_free(&o->d);
+	/* Another Twilio (account) that never saw it. */
+	obx_conf(o, vt_fake_url(o->fake), FAST_OUTBOX);
+	obx_start(o);
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	cr_assert_geq(vt_fake_lists(o->fake), 1, "Twilio was not asked");
+	cr_assert_not(vt_fake_wait(o->fake, 2, 3000), "sent again");
+	cr_assert_eq(times_sent(o->fake, body), 1);
 	obx_stop(o);
 }

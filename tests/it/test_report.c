@@ -13,7 +13,10 @@
  * The contacts are written straight into the contacts table with
  * SQLite after vaktctl has made the schema, so every figure is known.
  */
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1886,5 +1889,155 @@ Test(report_it, a_report_by_day_over_decades_is_refused_with_400,
 	    tok);
 	cr_assert_eq(r.status, 200, "by month is fine: %s", r.body);
 	vt_resp_free(&r);
+	free(tok);
+}
+
+/* ---------------------------------------------------------------- */
+/* Issue 10 (C15): HEAD, and reports running at SIGTERM. */
+
+/*
+ * HEAD /api/v1/report ran a whole report in a child and wrote an audit
+ * row, only to drop the body.  It is refused with 405 and "Allow: GET"
+ * before the token is even looked at: no report, no audit row.
+ */
+Test(report_it, head_of_a_report_is_405_runs_nothing_and_audits_nothing_issue10,
+    .fini = ctx_fini)
+{
+	struct ctx *c = ctx_new();
+	char *tok = token_add("lea", "leader"), *url, *auth, *allow, *log;
+	const char *headers[2] = {NULL, NULL};
+	struct vt_resp r;
+
+	ctx_start(c);
+	cr_assert(asprintf(&url, "%s" REPORT_T3, c->d.url) > 0);
+	cr_assert(asprintf(&auth, "Authorization: Bearer %s", tok) > 0);
+	headers[0] = auth;
+	vt_http(&r, "HEAD", url, NULL, headers);
+	cr_assert_eq(r.status, 405, "HEAD got %ld", r.status);
+	allow = header(&r, "Allow");
+	cr_assert_str_eq(allow, "GET");
+	free(allow);
+	vt_resp_free(&r);
+	cr_assert_eq(api_uses("lea", ""), 0, "HEAD wrote an audit row");
+	/* GET still works, and is audited. */
+	bearer_get(&r, REPORT_T3, tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	vt_resp_free(&r);
+	cr_assert_eq(api_uses("lea", ""), 1);
+	log = vt_daemon_log(&c->d);
+	cr_assert_not_null(strstr(log, "HEAD /api/v1/report 405"), "%s", log);
+	free(log);
+	free(url);
+	free(auth);
+	free(tok);
+}
+
+/* The pid of a child of parent, waiting up to ms; -1 if none came. */
+static pid_t
+child_of(pid_t parent, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 2) {
+		DIR *proc = opendir("/proc");
+		struct dirent *e;
+		pid_t found = -1;
+
+		cr_assert_not_null(proc);
+		while (found == -1 && (e = readdir(proc)) != NULL) {
+			char path[288], buf[512], *rp;
+			FILE *f;
+			int ppid;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+			if ((f = fopen(path, "r")) == NULL)
+				continue;
+			/* "pid (comm) state ppid …"; comm may hold spaces. */
+			if (fgets(buf, sizeof(buf), f) != NULL &&
+			    (rp = strrchr(buf, ')')) != NULL &&
+			    sscanf(rp + 1, " %*c %d", &ppid) == 1 &&
+			    ppid == parent)
+				found = (pid_t)atoi(e->d_name);
+			fclose(f);
+		}
+		closedir(proc);
+		if (found != -1)
+			return found;
+		vt_msleep(2);
+	}
+	return -1;
+}
+
+/* vaktd's exit code (128 + signal if killed), or -1 after ms. */
+static int
+exit_wait(pid_t pid, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		int st;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st)
+			                     : 128 + WTERMSIG(st);
+		vt_msleep(10);
+	}
+	return -1;
+}
+
+/*
+ * A report still running at SIGTERM got a 503 that was queued after
+ * the loop had ended and never sent: the client saw the connection
+ * close with no answer after a 5 s wait.  Its report process is
+ * stopped here (SIGSTOP), so that it cannot finish first: vaktd must
+ * answer 503 at once and exit 0.
+ */
+Test(report_it, a_report_running_at_sigterm_gets_its_503_issue10,
+    .fini = ctx_fini, .timeout = 60)
+{
+	struct ctx *c = ctx_new();
+	char *tok = token_add("lea", "leader");
+	struct body report = {NULL, 0};
+	struct curl_slist *rh;
+	bool is_sent = false;
+	CURLM *m = curl_multi_init();
+	CURL *rep, *done;
+	double t0;
+	pid_t kid;
+	long code = 0;
+	char *log;
+	int rc;
+
+	bulk_load(c);
+	ctx_start(c);
+	rep = report_easy(&c->d, tok, "period=2026&by=day&format=html", &rh,
+	    &report, &is_sent);
+	curl_multi_add_handle(m, rep);
+	t0 = mono_s();
+	while (!is_sent && mono_s() < t0 + 5)
+		cr_assert_null(pump(m, 1), "the report ended before it began");
+	kid = child_of(c->d.pid, 5000);
+	cr_assert_neq(kid, -1, "no report process");
+	cr_assert_eq(kill(kid, SIGSTOP), 0, "the report ended too soon");
+	cr_assert_eq(kill(c->d.pid, SIGTERM), 0);
+	t0 = mono_s();
+	done = pump(m, 15000);
+	cr_assert_eq(done, rep, "the report request got an answer");
+	curl_easy_getinfo(rep, CURLINFO_RESPONSE_CODE, &code);
+	cr_assert_eq(code, 503, "status %ld: %s", code,
+	    report.p != NULL ? report.p : "");
+	cr_assert_lt(mono_s() - t0, 4.0, "the 503 waited for the drain");
+	/* It is on its way out: a second SIGTERM could find it unguarded. */
+	rc = exit_wait(c->d.pid, 10000);
+	c->d.pid = rc == -1 ? c->d.pid : -1;
+	log = vt_daemon_log(&c->d);
+	cr_assert_eq(rc, 0, "vaktd exits %d: %s", rc, log);
+	free(log);
+	c->has_daemon = false;
+	vt_daemon_free(&c->d);
+	cr_assert_neq(kill(kid, 0), 0, "the report process is gone");
+	curl_multi_remove_handle(m, rep);
+	curl_easy_cleanup(rep);
+	curl_multi_cleanup(m);
+	curl_slist_free_all(rh);
+	free(report.p);
 	free(tok);
 }

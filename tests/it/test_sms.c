@@ -1456,3 +1456,107 @@ Test(sms, a_message_from_a_service_number_is_dropped_not_forwarded,
 	cr_assert_eq(db_int("SELECT count(*) FROM outbox", ""), 0);
 	cr_assert_eq(vt_fake_count(env.fake), 0);
 }
+
+/* ------------------------------------------------------------------ */
+/* Issue 10. */
+
+/*
+ * C13: a staff reply over 1600 characters went out as one message,
+ * Twilio refused it (21617: the fake does too), and the youth's contact
+ * was marked replied all the same.  It now reaches the youth whole, in
+ * numbered parts "(1/2) …" of at most 1600 characters each.
+ */
+Test(sms, a_staff_reply_over_1600_characters_reaches_the_youth_in_parts_issue10,
+    .init = office, .fini = teardown)
+{
+	char *text = prose(2000), *part[2] = {NULL, NULL}, *joined, *row;
+	size_t len = 0;
+
+	directory();
+	sms(OLA, "Hei");
+	free(expect_sms(KARI, "[U-0142 Ola] Hei"));
+	wait_all_sent(1);
+	sms(KARI, text);
+	wait_all_sent(3);
+	cr_assert_eq(fake_count_to(OLA), 2, "parts that reached Ola");
+	for (size_t i = 0; i < vt_fake_count(env.fake); i++) {
+		struct vt_fake_msg m = vt_fake_get(env.fake, i);
+		int k = strncmp(m.body, "(1/2) ", 6) == 0 ? 0
+		    : strncmp(m.body, "(2/2) ", 6) == 0   ? 1
+		                                          : -1;
+
+		if (strcmp(m.to, OLA) == 0) {
+			cr_assert_neq(k, -1, "unnumbered part: %.40s", m.body);
+			cr_assert_null(part[k], "part %d twice", k + 1);
+			cr_assert_leq(utf16_units(m.body), 1600);
+			part[k] = strdup(m.body + 6);
+			cr_assert(utf8_whole(part[k]));
+			len += strlen(part[k]);
+		}
+		vt_fake_msg_free(&m);
+	}
+	cr_assert(part[0] != NULL && part[1] != NULL);
+	joined = malloc(len + 1);
+	cr_assert_not_null(joined);
+	snprintf(joined, len + 1, "%s%s", part[0], part[1]);
+	cr_assert_str_eq(joined, text, "the parts do not make the reply");
+	row = db_text("SELECT status || '|' || replied_by FROM contacts", "");
+	cr_assert_str_eq(row, "1|kari", "status|replied_by: %s", row);
+	free(row);
+	free(joined);
+	free(part[0]);
+	free(part[1]);
+	free(text);
+}
+
+/*
+ * C13: past 4 parts (6400 characters) the reply is not sent; the staff
+ * member is told why, and the youth's contact stays open.
+ */
+Test(sms, a_staff_reply_too_long_for_4_parts_is_not_sent_and_staff_is_told_issue10,
+    .init = office, .fini = teardown)
+{
+	char *text = prose(7000), *body;
+	size_t before;
+
+	directory();
+	sms(OLA, "Hei");
+	free(expect_sms(KARI, "[U-0142 Ola] Hei"));
+	wait_all_sent(1);
+	before = vt_fake_count(env.fake);
+	sms(KARI, text);
+	body = fake_body(fake_find(KARI, NULL, before, WAIT));
+	cr_assert_not_null(strstr(body, "ikke sendt"), "%s", body);
+	cr_assert_not_null(strstr(body, "for langt"), "%s", body);
+	free(body);
+	wait_all_sent(2);
+	cr_assert_eq(fake_count_to(OLA), 0, "something reached Ola");
+	cr_assert_eq(db_int("SELECT status FROM contacts", ""),
+	    VAKT_STATUS_OPEN, "nothing reached Ola, so nothing answered her");
+	free(text);
+}
+
+/* C15: -v logs each routing decision, numbers masked, never the text. */
+Test(sms, verbose_logs_the_routing_plan_with_masked_numbers_issue10,
+    .init = office, .fini = teardown)
+{
+	const char *text = "Hemmelig melding til debug-testen";
+	char *log;
+
+	directory();
+	sms(OLA, text);
+	free(expect_sms(KARI, "Hemmelig"));
+	cr_assert(vt_daemon_wait_log(&env.d,
+	              "<7>sms: plan from=+47*****142 category=office", 3000),
+	    "no debug line for the plan");
+	log = vt_daemon_log(&env.d);
+	cr_assert_not_null(
+	    strstr(log, "steps=coordinator:+47*****111 > beredskap:"), "%s",
+	    log);
+	cr_assert_not_null(strstr(log, "<7>sms: webhook"), "%s", log);
+	cr_assert_not_null(strstr(log, "<7>outbox: try row="), "%s", log);
+	cr_assert_null(strstr(log, OLA), "%s", log);
+	cr_assert_null(strstr(log, KARI), "%s", log);
+	cr_assert_null(strstr(log, "Hemmelig"), "the text was logged");
+	free(log);
+}
