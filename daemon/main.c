@@ -70,9 +70,24 @@ limits_of(const struct vakt_config *cfg)
 	    .max_headers = cfg->http.max_headers,
 	    .timeout_s = cfg->http.timeout_s,
 	    .max_connections = cfg->http.max_connections,
+	    .max_per_peer = cfg->http.max_per_peer,
+	    .request_timeout_s = cfg->http.request_timeout_s,
 	};
 
 	return lim;
+}
+
+/* libevent's own lines, through our log and its repeat limit. */
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	static const int prio[] = {7, 6, 4, 3}; /* debug, msg, warn, err */
+	char *vis = vakt_str_vis(msg);
+
+	if (severity >= 0 && severity <= 3 &&
+	    (severity > 0 || vakt_log_is_verbose()))
+		vakt_log_repeat(prio[severity], "libevent: %s", vis);
+	free(vis);
 }
 
 static int
@@ -271,6 +286,7 @@ start(struct vaktd *d)
 		vakt_log_errx("store: %s", err.msg);
 		return EX_IOERR;
 	}
+	event_set_log_callback(libevent_log_cb);
 	d->base = event_base_new();
 	if (d->base == NULL || setup_events(d) == -1) {
 		vakt_log_errx("vaktd: cannot set up the event loop");

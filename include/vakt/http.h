@@ -111,8 +111,10 @@ typedef void vakt_http_metrics_fn(void *arg, struct vakt_buf *out);
 struct vakt_http_limits {
 	size_t max_body;
 	size_t max_headers;
-	int timeout_s;
-	int max_connections;
+	int timeout_s;         /* idle time on a connection */
+	int max_connections;   /* open at once, also bounded by RLIMIT_NOFILE */
+	int max_per_peer;      /* open at once from one address or IPv6 /64 */
+	int request_timeout_s; /* a request's headers and body, in all */
 };
 
 /*
