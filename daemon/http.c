@@ -673,7 +673,9 @@ listener_enable(struct vakt_http *http)
 /*
  * Later in the turn of an accept: by now libevent has made a connection
  * of every bufferevent that bev_cb() handed out (the bufferevent's
- * callback argument is that connection).
+ * callback argument is that connection).  Our reference keeps each one
+ * readable even if libevent gave up on it; its callbacks are then
+ * cleared.
  */
 static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
@@ -688,6 +690,7 @@ accept_cb(evutil_socket_t fd, short what, void *arg)
 		bufferevent_getcb(http->fresh[i], NULL, NULL, NULL, &evcon);
 		if (evcon != NULL)
 			conn_accept(http, evcon);
+		bufferevent_decref(http->fresh[i]);
 	}
 	http->n_fresh = 0;
 	/* Each turn at the limit accepts one newcomer, not a backlog. */
@@ -717,6 +720,7 @@ bev_cb(struct event_base *base, void *arg)
 		http->fresh = vakt_xreallocarray(
 		    http->fresh, http->cap_fresh, sizeof(*http->fresh));
 	}
+	bufferevent_incref(bev); /* until accept_cb() */
 	http->fresh[http->n_fresh++] = bev;
 	event_active(http->accept_ev, EV_TIMEOUT, 0);
 	if (http->sock != NULL &&
@@ -1088,9 +1092,8 @@ request_cb(struct evhttp_request *req, void *arg)
 	r = route_find(http, view.path);
 	p.route = r != NULL ? r : &http->other;
 	if (!framing_ok(req)) {
-		vakt_reply_text(&p.rep, 400,
-		    "conflicting or malformed "
-		    "Content-Length");
+		vakt_reply_text(
+		    &p.rep, 400, "conflicting or malformed Content-Length");
 		p.must_close = true;
 	} else if (http->is_draining) {
 		vakt_reply_text(&p.rep, 503, "shutting down");
@@ -1323,6 +1326,8 @@ vakt_http_free(struct vakt_http *http)
 		free(l->p.path);
 		free(l);
 	}
+	for (size_t i = 0; i < http->n_fresh; i++)
+		bufferevent_decref(http->fresh[i]);
 	/* evhttp_free() runs close callbacks that look at the set. */
 	if (http->evh != NULL)
 		evhttp_free(http->evh);
