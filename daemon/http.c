@@ -820,11 +820,14 @@ send_one(struct vakt_http *http, struct pending *p)
 {
 	struct evbuffer *out;
 	struct evkeyvalq *h;
+	/* Handlers note provider fields (statuses, digits): escape them. */
+	char *note = vakt_str_vis(p->rep.note);
 
 	count_status(p->route, p->rep.status);
 	vakt_log_info("http: %s %s %d ms=%lld%s", method_name(p->method),
 	    p->path, p->rep.status,
-	    (long long)(vakt_clock_mono_ms() - p->t0_ms), p->rep.note);
+	    (long long)(vakt_clock_mono_ms() - p->t0_ms), note);
+	free(note);
 	if (p->req != NULL) {
 		h = evhttp_request_get_output_headers(p->req);
 		out = evhttp_request_get_output_buffer(p->req);

@@ -471,3 +471,31 @@ Test(http_attack, control_bytes_in_a_path_are_escaped_in_the_log_issue10)
 	finish(&d, dir);
 	free(conf);
 }
+
+/*
+ * Fields a handler notes in the access log (a call status here) are
+ * the provider's text: a newline in them would start a forged line.
+ */
+Test(http_attack, provider_fields_in_the_access_log_are_escaped_issue10)
+{
+	static const char *const status[] = {
+	    "CallSid", CALL_SID, "CallStatus", "x\x1b[2J\n<3>forged", NULL};
+	char *dir, *conf = conf_http("");
+	struct vt_daemon d;
+	struct vt_resp r;
+	char *log;
+
+	start(&d, &dir, conf);
+	vt_twilio_post(&r, &d, "/twilio/voice/status", status);
+	cr_assert_eq(r.status, 204, "%s", r.body);
+	vt_resp_free(&r);
+	cr_assert(vt_daemon_wait_log(&d, "/twilio/voice/status 204", 5000));
+	log = vt_daemon_log(&d);
+	cr_assert_not_null(
+	    strstr(log, "status=x\\x1b[2J\\x0a<3>forged"), "%s", log);
+	cr_assert_null(strstr(log, "\n<3>forged"), "a forged line: %s", log);
+	cr_assert_null(strchr(log, '\x1b'), "a raw ESC in the log");
+	free(log);
+	finish(&d, dir);
+	free(conf);
+}
