@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -496,6 +497,79 @@ Test(http_attack, provider_fields_in_the_access_log_are_escaped_issue10)
 	cr_assert_null(strstr(log, "\n<3>forged"), "a forged line: %s", log);
 	cr_assert_null(strchr(log, '\x1b'), "a raw ESC in the log");
 	free(log);
+	finish(&d, dir);
+	free(conf);
+}
+
+/* How many descriptors pid has open. */
+static int
+fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	cr_assert_not_null(dir);
+	while ((e = readdir(dir)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * With no descriptor left at all, accept() fails with EMFILE every
+ * time the listener is readable: vaktd pauses accepting for a second
+ * instead of spinning, and accepts again once descriptors are back.
+ */
+Test(http_attack, accept_failing_with_emfile_pauses_instead_of_spinning_issue10)
+{
+	char *dir, *conf = conf_http("");
+	struct rlimit none, back;
+	struct vt_daemon d;
+	struct vt_resp r;
+	char *log, *url;
+	size_t before;
+	long cpu0, cpu;
+	int fds[100], waited;
+
+	start(&d, &dir, conf);
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, NULL, &back), 0);
+	none.rlim_cur = (rlim_t)fds_of(d.pid);
+	none.rlim_max = back.rlim_max; /* only root could raise it again */
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &none, NULL), 0,
+	    "prlimit: %s", strerror(errno));
+	log = vt_daemon_log(&d);
+	before = count_lines(log);
+	free(log);
+	cpu0 = cpu_ms(d.pid);
+	for (int i = 0; i < 100; i++)
+		fds[i] = dial_from(&d, 2 + i % 4);
+	vt_msleep(3000);
+	cpu = cpu_ms(d.pid) - cpu0;
+	log = vt_daemon_log(&d);
+	cr_assert_lt(cpu, 1000, "vaktd spun: %ld ms of CPU in 3 s", cpu);
+	cr_assert_lt(count_lines(log) - before, 100, "%s",
+	    log + (strlen(log) > 2000 ? strlen(log) - 2000 : 0));
+	cr_assert_not_null(strstr(log, "pausing for 1 s"), "%s", log);
+	free(log);
+	/* Descriptors back: it accepts again within a pause or two. */
+	for (int i = 0; i < 100; i++)
+		close(fds[i]);
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &back, NULL), 0);
+	cr_assert(asprintf(&url, "%s/healthz", d.url) > 0);
+	for (waited = 0; waited < 10000; waited += 100) {
+		vt_http(&r, "GET", url, NULL, NULL);
+		if (r.status == 200)
+			break;
+		vt_resp_free(&r);
+		vt_msleep(100);
+	}
+	cr_assert_eq(r.status, 200, "vaktd serves again");
+	vt_resp_free(&r);
+	free(url);
 	finish(&d, dir);
 	free(conf);
 }
