@@ -120,6 +120,13 @@ struct vakt_http_limits {
 /*
  * A server on base with the given limits.  Returns NULL with err set.
  * Free with vakt_http_free(), which closes every connection.
+ *
+ * Connections count from accept, per peer and in total (the total also
+ * bounded by RLIMIT_NOFILE, with descriptors kept in reserve); at the
+ * total limit a newcomer replaces the oldest connection waiting for a
+ * request of the peer with the most.  A request not read within
+ * request_timeout_s closes its connection.  If accept() runs out of
+ * descriptors the server stops accepting for a second.
  */
 struct vakt_http *vakt_http_new(struct event_base *base,
     const struct vakt_http_limits *lim, struct vakt_err *err);
