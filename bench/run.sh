@@ -99,6 +99,7 @@ http = {
   port = 0;
   public_url = "$PUBLIC";
   max_connections = 512;
+  max_connections_per_peer = 512; # wrk: 64 connections, one address
 };
 twilio = {
   account_sid = "AC0123456789abcdef0123456789abcdef";

@@ -97,6 +97,8 @@ static const struct key http_keys[] = {
     INT("max_headers", 1024, 65536, 8192),
     INT("timeout", 1, 300, 10),
     INT("max_connections", 1, 65535, 512),
+    INT("max_connections_per_peer", 1, 65535, 32),
+    INT("request_timeout", 1, 300, 10),
     /* The webhook must answer within 2 s, locks included. */
     INT("busy_timeout_ms", 10, 1500, 500),
     END,
@@ -820,6 +822,10 @@ load_http(struct loader *ld, const config_setting_t *g, struct vakt_config *cfg)
 	cfg->http.timeout_s = (int)get_int(ld, g, http_keys, "timeout");
 	cfg->http.max_connections =
 	    (int)get_int(ld, g, http_keys, "max_connections");
+	cfg->http.max_per_peer =
+	    (int)get_int(ld, g, http_keys, "max_connections_per_peer");
+	cfg->http.request_timeout_s =
+	    (int)get_int(ld, g, http_keys, "request_timeout");
 	cfg->http.busy_timeout_ms =
 	    (int)get_int(ld, g, http_keys, "busy_timeout_ms");
 }

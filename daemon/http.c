@@ -3,22 +3,35 @@
  * (body, headers, idle timeout, connections), the route table, the
  * request view handed to handlers, the once-per-turn reply queue (group
  * commit), the access log, /healthz and /metrics.
+ *
+ * Connections are counted from accept on (libevent 2.1 has no hook for
+ * that, so the bufferevent callback notes each new one and an event
+ * later in the same loop turn admits it), bounded per peer address and
+ * in total, and given a deadline for each request's headers and body.
+ * At the total limit a newcomer takes the place of the oldest waiting
+ * connection of the busiest peer, so one client cannot keep a webhook
+ * out.
  */
 #include "vakt/http.h"
 
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 
 #include <assert.h>
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -29,6 +42,8 @@
 #define ROUTES_MAX       32
 #define CODES_PER_ROUTE  8
 #define DRAIN_DEADLINE_S 5
+/* File descriptors kept free for the database, curl and the like. */
+#define FD_RESERVE 32
 
 /* Requests answered with one status code. */
 struct route_code {
@@ -47,6 +62,25 @@ struct route {
 	struct route_code codes[CODES_PER_ROUTE]; /* for /metrics */
 };
 
+/* The connections from one address (IPv6: one /64). */
+struct peer {
+	unsigned char key[16];
+	size_t n_conns;
+	struct peer *next;
+};
+
+/* An admitted connection.  Freed by close_cb(). */
+struct conn {
+	struct vakt_http *http;
+	struct evhttp_connection *evcon;
+	struct peer *peer;
+	struct event *deadline;  /* the request must be read by then */
+	bool is_reading;         /* no request with us: may be evicted */
+	TAILQ_ENTRY(conn) entry; /* in http->reading, oldest first */
+};
+
+TAILQ_HEAD(conn_list, conn);
+
 /* A reply waiting for the end of the turn. */
 struct pending {
 	struct evhttp_request *req; /* NULL once its connection closed */
@@ -57,6 +91,7 @@ struct pending {
 	int64_t t0_ms;
 	struct vakt_reply rep;
 	struct vakt_http_later *later; /* set: answered later, not now */
+	bool must_close;               /* framing in doubt: close after */
 };
 
 /* A request a handler answers on a later turn. */
@@ -82,9 +117,21 @@ struct vakt_http {
 	size_t n_queue, cap_queue;
 	struct vakt_http_later *laters; /* requests answered later */
 	struct event *flush_ev;
-	/* Open connections that have sent a request: a hash set. */
-	struct evhttp_connection **conns;
+	/* Admitted connections: a hash set keyed by evcon. */
+	struct conn **conns;
 	size_t n_conns, cap_conns;
+	struct conn_list reading; /* connections waiting for a request */
+	struct peer *peers;
+	/* Accepted this turn, not yet admitted (see accept_cb()). */
+	struct bufferevent **fresh;
+	size_t n_fresh, cap_fresh;
+	struct event *accept_ev;
+	struct event *pause_ev; /* accept() failed: resume after 1 s */
+	bool is_paused_fds;     /* listener off: at the descriptor limit */
+	bool is_paused_error;   /* listener off: accept() failed */
+	size_t n_fds_base;      /* descriptors open before listening */
+	uint64_t n_refused, n_evicted, n_timed_out;
+	struct vakt_http *next_server; /* in the servers list */
 	uint64_t n_in_flight;
 	int64_t start_ms;
 	/* SIGTERM: refuse new work, report once everything is answered. */
@@ -95,6 +142,13 @@ struct vakt_http {
 	void *drained_arg;
 	struct event *drain_ev;
 };
+
+/*
+ * Every server, for accept_error_cb(): libevent hands the listener's
+ * error callback the struct evhttp, not an argument of ours.  The one
+ * mutable file-level variable, for want of another way in 2.1.
+ */
+static struct vakt_http *servers;
 
 const char *
 vakt_kvs_get(const struct vakt_kvs *kvs, const char *key)
@@ -240,7 +294,18 @@ vakt_reply_text(struct vakt_reply *rep, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vakt_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	body = vakt_buf_take(&b, &len);
+	/* Text from the request must not come back as invalid UTF-8. */
+	if (!vakt_utf8_valid(body, len)) {
+		char *vis = vakt_str_vis(body);
+
+		free(body);
+		body = vis;
+	}
+	b = (struct vakt_buf){0};
+	vakt_buf_puts(&b, body);
 	vakt_buf_puts(&b, "\n");
+	free(body);
 	body = vakt_buf_take(&b, &len);
 	vakt_reply_take(rep, status, "text/plain; charset=utf-8", body, len);
 }
@@ -262,7 +327,7 @@ vakt_reply_note(struct vakt_reply *rep, const char *fmt, ...)
 
 /*
  * The connection set.  libevent 2.1 has no connection limit of its own,
- * so every connection is entered here at its first request and leaves
+ * so every connection is entered here when it is accepted and leaves
  * through its close callback.  Open addressing, linear probing.
  */
 static size_t
@@ -275,22 +340,22 @@ conn_slot(const struct vakt_http *http, const struct evhttp_connection *c)
 	return (size_t)(h >> 7) & (http->cap_conns - 1);
 }
 
-static bool
-conn_known(const struct vakt_http *http, const struct evhttp_connection *c)
+static struct conn *
+conn_find(const struct vakt_http *http, const struct evhttp_connection *c)
 {
 	for (size_t i = conn_slot(http, c);;
 	     i = (i + 1) & (http->cap_conns - 1)) {
 		if (http->conns[i] == NULL)
-			return false;
-		if (http->conns[i] == c)
-			return true;
+			return NULL;
+		if (http->conns[i]->evcon == c)
+			return http->conns[i];
 	}
 }
 
 static void
-conn_insert(struct vakt_http *http, struct evhttp_connection *c)
+conn_insert(struct vakt_http *http, struct conn *c)
 {
-	size_t i = conn_slot(http, c);
+	size_t i = conn_slot(http, c->evcon);
 
 	while (http->conns[i] != NULL)
 		i = (i + 1) & (http->cap_conns - 1);
@@ -304,7 +369,7 @@ conn_remove(struct vakt_http *http, const struct evhttp_connection *c)
 {
 	size_t mask = http->cap_conns - 1, i = conn_slot(http, c), j;
 
-	while (http->conns[i] != c) {
+	while (http->conns[i] == NULL || http->conns[i]->evcon != c) {
 		if (http->conns[i] == NULL)
 			return;
 		i = (i + 1) & mask;
@@ -312,8 +377,8 @@ conn_remove(struct vakt_http *http, const struct evhttp_connection *c)
 	http->conns[i] = NULL;
 	http->n_conns--;
 	for (j = (i + 1) & mask; http->conns[j] != NULL; j = (j + 1) & mask) {
-		struct evhttp_connection *e = http->conns[j];
-		size_t home = conn_slot(http, e);
+		struct conn *e = http->conns[j];
+		size_t home = conn_slot(http, e->evcon);
 
 		/* Move e into the hole if its home is not in (i, j]. */
 		if ((j > i && (home <= i || home > j)) ||
@@ -337,21 +402,373 @@ conns_alloc(struct vakt_http *http, int max_connections)
 }
 
 /*
+ * The peer key of a client address: IPv4 as a v4-mapped IPv6 address,
+ * IPv6 by its /64 (one customer's network).
+ */
+static void
+peer_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	static const unsigned char mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memset(key, 0, 16);
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		memcpy(key, mapped, sizeof(mapped));
+		memcpy(key + 12,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const unsigned char *a =
+		    ((const struct sockaddr_in6 *)(const void *)sa)
+		        ->sin6_addr.s6_addr;
+
+		memcpy(key, a, memcmp(a, mapped, sizeof(mapped)) == 0 ? 16 : 8);
+	}
+}
+
+static struct peer *
+peer_get(struct vakt_http *http, const unsigned char key[16])
+{
+	struct peer *p;
+
+	for (p = http->peers; p != NULL; p = p->next)
+		if (memcmp(p->key, key, 16) == 0)
+			return p;
+	p = vakt_xcalloc(1, sizeof(*p));
+	memcpy(p->key, key, 16);
+	p->next = http->peers;
+	http->peers = p;
+	return p;
+}
+
+static void
+peer_put(struct vakt_http *http, struct peer *peer)
+{
+	struct peer **pp;
+
+	if (peer->n_conns > 0)
+		return;
+	for (pp = &http->peers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == peer) {
+			*pp = peer->next;
+			free(peer);
+			return;
+		}
+	}
+}
+
+/* The connection waits for a request: start its deadline. */
+static void
+conn_reading(struct conn *c)
+{
+	const struct timeval tv = {c->http->lim.request_timeout_s, 0};
+
+	if (!c->is_reading)
+		TAILQ_INSERT_TAIL(&c->http->reading, c, entry);
+	c->is_reading = true;
+	event_add(c->deadline, &tv);
+}
+
+/* A request is with us until its reply is written. */
+static void
+conn_busy(struct conn *c)
+{
+	if (c->is_reading)
+		TAILQ_REMOVE(&c->http->reading, c, entry);
+	c->is_reading = false;
+	event_del(c->deadline);
+}
+
+static void
+peer_name(struct evhttp_connection *evcon, char *out, size_t len)
+{
+	char *addr = NULL;
+	uint16_t port = 0;
+
+	evhttp_connection_get_peer(evcon, &addr, &port);
+	(void)vakt_strlcpy(out, addr != NULL ? addr : "?", len);
+}
+
+/*
  * A connection went away: forget it, and make sure no queued reply
  * still points at its requests (libevent has freed them).
  */
 static void
 close_cb(struct evhttp_connection *evcon, void *arg)
 {
-	struct vakt_http *http = arg;
+	struct conn *c = arg;
+	struct vakt_http *http = c->http;
 
+	conn_busy(c);
 	conn_remove(http, evcon);
+	c->peer->n_conns--;
+	peer_put(http, c->peer);
+	event_free(c->deadline);
+	free(c);
 	for (size_t i = 0; i < http->n_queue; i++)
 		if (http->queue[i].evcon == evcon)
 			http->queue[i].req = NULL;
 	for (struct vakt_http_later *l = http->laters; l != NULL; l = l->next)
 		if (l->p.evcon == evcon)
 			l->p.req = NULL;
+}
+
+/* The request was not read in time: close the connection. */
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char peer[64];
+
+	(void)fd;
+	(void)what;
+	c->http->n_timed_out++;
+	peer_name(c->evcon, peer, sizeof(peer));
+	vakt_log_repeat(6,
+	    "http: closed a connection from %s: no complete request "
+	    "within %d s",
+	    peer, c->http->lim.request_timeout_s);
+	evhttp_connection_free(c->evcon); /* runs close_cb(), frees c */
+}
+
+/*
+ * How many connections the descriptors allow: the limit of the process
+ * less what was open before listening and a reserve for the rest of
+ * vaktd, so that accept() itself never runs out (read each time:
+ * the limit can change under a running process).
+ */
+static size_t
+conn_cap(const struct vakt_http *http)
+{
+	size_t cap = (size_t)http->lim.max_connections;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
+		size_t fds = (size_t)rl.rlim_cur,
+		       used = http->n_fds_base + FD_RESERVE;
+
+		if (fds <= used)
+			return 1;
+		if (fds - used < cap)
+			cap = fds - used;
+	}
+	return cap;
+}
+
+/* Descriptors open now; a guess if /proc is not there. */
+static size_t
+fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (d == NULL)
+		return 16;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n > 0 ? n - 1 : 0; /* less the directory's own */
+}
+
+/*
+ * The connection to give up for a newcomer at the limit: the oldest
+ * one waiting for a request, of the peer with the most connections.
+ */
+static struct conn *
+evict_candidate(struct vakt_http *http)
+{
+	struct conn *c, *best = NULL;
+
+	TAILQ_FOREACH(c, &http->reading, entry)
+	if (best == NULL || c->peer->n_conns > best->peer->n_conns)
+		best = c;
+	return best;
+}
+
+static void
+conn_refuse(
+    struct vakt_http *http, struct evhttp_connection *evcon, const char *why)
+{
+	char peer[64];
+
+	http->n_refused++;
+	peer_name(evcon, peer, sizeof(peer));
+	vakt_log_repeat(4, "http: refused a connection from %s: %s", peer, why);
+	evhttp_connection_free(evcon);
+}
+
+/* Enter evcon into the set, counted against peer, waiting for a request. */
+static struct conn *
+conn_new(
+    struct vakt_http *http, struct evhttp_connection *evcon, struct peer *peer)
+{
+	struct conn *c = vakt_xcalloc(1, sizeof(*c));
+
+	c->http = http;
+	c->evcon = evcon;
+	c->peer = peer;
+	c->deadline = evtimer_new(http->base, deadline_cb, c);
+	if (c->deadline == NULL)
+		vakt_fatalx("http: cannot create a timer");
+	peer->n_conns++;
+	conn_insert(http, c);
+	evhttp_connection_set_closecb(evcon, close_cb, c);
+	conn_reading(c);
+	return c;
+}
+
+static struct peer *
+peer_of_conn(struct vakt_http *http, struct evhttp_connection *evcon)
+{
+	unsigned char key[16];
+
+	peer_key(evhttp_connection_get_addr(evcon), key);
+	return peer_get(http, key);
+}
+
+/* Admit or refuse one freshly accepted connection. */
+static void
+conn_accept(struct vakt_http *http, struct evhttp_connection *evcon)
+{
+	struct peer *peer = peer_of_conn(http, evcon);
+	struct conn *victim;
+
+	if (peer->n_conns >= (size_t)http->lim.max_per_peer) {
+		conn_refuse(
+		    http, evcon, "too many connections from that address");
+		return;
+	}
+	if (http->n_conns >= conn_cap(http)) {
+		peer->n_conns++; /* hold the peer while another one goes */
+		victim = evict_candidate(http);
+		if (victim != NULL) {
+			http->n_evicted++;
+			vakt_log_repeat(4,
+			    "http: connection limit reached; closed the oldest "
+			    "waiting connection of the busiest peer");
+			evhttp_connection_free(victim->evcon);
+		}
+		peer->n_conns--;
+		if (victim == NULL) {
+			peer_put(http, peer);
+			conn_refuse(http, evcon, "too many connections");
+			return;
+		}
+	}
+	(void)conn_new(http, evcon, peer);
+}
+
+static void
+listener_enable(struct vakt_http *http)
+{
+	if (http->sock != NULL && !http->is_paused_fds &&
+	    !http->is_paused_error)
+		evconnlistener_enable(
+		    evhttp_bound_socket_get_listener(http->sock));
+}
+
+/*
+ * Later in the turn of an accept: by now libevent has made a connection
+ * of every bufferevent that bev_cb() handed out (the bufferevent's
+ * callback argument is that connection).  Our reference keeps each one
+ * readable even if libevent gave up on it; its callbacks are then
+ * cleared.
+ */
+static void
+accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vakt_http *http = arg;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < http->n_fresh; i++) {
+		void *evcon = NULL;
+
+		bufferevent_getcb(http->fresh[i], NULL, NULL, NULL, &evcon);
+		if (evcon != NULL)
+			conn_accept(http, evcon);
+		bufferevent_decref(http->fresh[i]);
+	}
+	http->n_fresh = 0;
+	/* Each turn at the limit accepts one newcomer, not a backlog. */
+	if (http->is_paused_fds) {
+		http->is_paused_fds = false;
+		listener_enable(http);
+	}
+}
+
+/*
+ * libevent asks for the bufferevent of each accepted connection: note
+ * it for accept_cb(), and stop accepting for this turn once the
+ * connections would pass what the descriptors allow.
+ */
+static struct bufferevent *
+bev_cb(struct event_base *base, void *arg)
+{
+	struct vakt_http *http = arg;
+	struct bufferevent *bev =
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+
+	if (bev == NULL)
+		return NULL; /* libevent tries itself, unaccounted */
+	if (http->n_fresh == http->cap_fresh) {
+		http->cap_fresh =
+		    http->cap_fresh == 0 ? 16 : http->cap_fresh * 2;
+		http->fresh = vakt_xreallocarray(
+		    http->fresh, http->cap_fresh, sizeof(*http->fresh));
+	}
+	bufferevent_incref(bev); /* until accept_cb() */
+	http->fresh[http->n_fresh++] = bev;
+	event_active(http->accept_ev, EV_TIMEOUT, 0);
+	if (http->sock != NULL &&
+	    http->n_conns + http->n_fresh >= conn_cap(http)) {
+		http->is_paused_fds = true;
+		evconnlistener_disable(
+		    evhttp_bound_socket_get_listener(http->sock));
+	}
+	return bev;
+}
+
+/*
+ * accept() failed.  Out of descriptors or memory it would fail again at
+ * once, and libevent would spin: pause for a second, as OpenBSD's
+ * daemons do.
+ */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct vakt_http *http = servers;
+	const struct timeval second = {1, 0};
+	int e = EVUTIL_SOCKET_ERROR();
+
+	while (http != NULL && (void *)http->evh != arg)
+		http = http->next_server;
+	if (http == NULL)
+		return;
+
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		vakt_log_repeat(
+		    4, "http: accept: %s; pausing for 1 s", strerror(e));
+		http->is_paused_error = true;
+		evconnlistener_disable(l);
+		event_add(http->pause_ev, &second);
+		return;
+	}
+	vakt_log_repeat(4, "http: accept: %s", strerror(e));
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vakt_http *http = arg;
+
+	(void)fd;
+	(void)what;
+	http->is_paused_error = false;
+	listener_enable(http);
 }
 
 static void
@@ -386,8 +803,11 @@ static void
 complete_cb(struct evhttp_request *req, void *arg)
 {
 	struct vakt_http *http = arg;
+	struct conn *c = conn_find(http, evhttp_request_get_connection(req));
 
-	(void)req;
+	/* Written; a kept-alive connection now waits for the next one. */
+	if (c != NULL)
+		conn_reading(c);
 	if (http->n_in_flight > 0)
 		http->n_in_flight--;
 	if (http->is_draining && http->n_in_flight == 0)
@@ -400,11 +820,14 @@ send_one(struct vakt_http *http, struct pending *p)
 {
 	struct evbuffer *out;
 	struct evkeyvalq *h;
+	/* Handlers note provider fields (statuses, digits): escape them. */
+	char *note = vakt_str_vis(p->rep.note);
 
 	count_status(p->route, p->rep.status);
 	vakt_log_info("http: %s %s %d ms=%lld%s", method_name(p->method),
 	    p->path, p->rep.status,
-	    (long long)(vakt_clock_mono_ms() - p->t0_ms), p->rep.note);
+	    (long long)(vakt_clock_mono_ms() - p->t0_ms), note);
+	free(note);
 	if (p->req != NULL) {
 		h = evhttp_request_get_output_headers(p->req);
 		out = evhttp_request_get_output_buffer(p->req);
@@ -414,7 +837,7 @@ send_one(struct vakt_http *http, struct pending *p)
 		if (p->rep.www_authenticate != NULL)
 			evhttp_add_header(
 			    h, "WWW-Authenticate", p->rep.www_authenticate);
-		if (p->rep.status == 503 || http->is_draining)
+		if (p->rep.status == 503 || http->is_draining || p->must_close)
 			evhttp_add_header(h, "Connection", "close");
 		evhttp_add_header(h, "Cache-Control", "no-store");
 		if (p->rep.body != NULL && p->method != VAKT_HEAD)
@@ -565,34 +988,53 @@ admit(const struct route *r, struct vakt_req *view, struct vakt_reply *rep)
 	return 0;
 }
 
-/*
- * Refuse connections beyond the limit; admit and track the others.
- * Either way the close callback is set, so a queued reply never
- * outlives its request.
- */
-static bool
-conn_admit(struct vakt_http *http, struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-
-	if (conn_known(http, evcon))
-		return true;
-	evhttp_connection_set_closecb(evcon, close_cb, http);
-	if (http->n_conns >= (size_t)http->lim.max_connections)
-		return false;
-	conn_insert(http, evcon);
-	return true;
-}
-
 static void
 peer_of(struct evhttp_request *req, char *out, size_t len)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	char *addr = NULL;
-	uint16_t port = 0;
+	peer_name(evhttp_request_get_connection(req), out, len);
+}
 
-	evhttp_connection_get_peer(evcon, &addr, &port);
-	(void)vakt_strlcpy(out, addr != NULL ? addr : "?", len);
+/* 1*DIGIT without overflow (RFC 9110 8.6); -1 if it is not. */
+static long long
+content_length_value(const char *v)
+{
+	long long n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9' || n > (LLONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n;
+}
+
+/*
+ * The message framing is unambiguous (RFC 9112 6.3): every
+ * Content-Length a valid number, all of them equal, and none next to a
+ * Transfer-Encoding.  libevent reads the body by the first one alone.
+ */
+static bool
+framing_ok(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	long long first = -1;
+
+	// cppcheck-suppress unknownMacro
+	TAILQ_FOREACH(kv, h, next)
+	{
+		long long n;
+
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		n = content_length_value(kv->value);
+		if (n < 0 || (first >= 0 && n != first))
+			return false;
+		first = n;
+	}
+	return first < 0 || evhttp_find_header(h, "Transfer-Encoding") == NULL;
 }
 
 /* The methods an Allow header can name. */
@@ -634,6 +1076,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	struct pending p = {0};
 	char peer[64];
 	struct route *r;
+	struct conn *c;
 
 	p.t0_ms = vakt_clock_mono_ms();
 	p.req = req;
@@ -642,14 +1085,19 @@ request_cb(struct evhttp_request *req, void *arg)
 	view.uri = evhttp_request_get_uri(req);
 	view.path = vakt_xstrdup(view.uri);
 	((char *)(uintptr_t)view.path)[strcspn(view.path, "?")] = '\0';
-	p.path = vakt_xstrdup(view.path);
+	p.path = vakt_str_vis(view.path); /* for the log */
 	http->n_in_flight++;
 	evhttp_request_set_on_complete_cb(req, complete_cb, http);
+	if ((c = conn_find(http, p.evcon)) == NULL) /* bev_cb() failed */
+		c = conn_new(http, p.evcon, peer_of_conn(http, p.evcon));
+	conn_busy(c);
 
 	r = route_find(http, view.path);
 	p.route = r != NULL ? r : &http->other;
-	if (!conn_admit(http, req)) {
-		vakt_reply_text(&p.rep, 503, "too many connections");
+	if (!framing_ok(req)) {
+		vakt_reply_text(
+		    &p.rep, 400, "conflicting or malformed Content-Length");
+		p.must_close = true;
 	} else if (http->is_draining) {
 		vakt_reply_text(&p.rep, 503, "shutting down");
 	} else if (r == NULL) {
@@ -774,6 +1222,17 @@ metrics_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	    "# HELP vakt_http_connections Open connections.\n"
 	    "# TYPE vakt_http_connections gauge\nvakt_http_connections %zu\n",
 	    http->n_conns);
+	vakt_buf_printf(&b,
+	    "# HELP vakt_http_connections_closed_total Connections vaktd "
+	    "closed: refused at accept, evicted at the limit, or past the "
+	    "request deadline.\n"
+	    "# TYPE vakt_http_connections_closed_total counter\n"
+	    "vakt_http_connections_closed_total{reason=\"refused\"} %llu\n"
+	    "vakt_http_connections_closed_total{reason=\"evicted\"} %llu\n"
+	    "vakt_http_connections_closed_total{reason=\"deadline\"} %llu\n",
+	    (unsigned long long)http->n_refused,
+	    (unsigned long long)http->n_evicted,
+	    (unsigned long long)http->n_timed_out);
 	if (http->metrics != NULL)
 		http->metrics(http->hook_arg, &b);
 	body = vakt_buf_take(&b, &len);
@@ -791,9 +1250,13 @@ vakt_http_new(struct event_base *base, const struct vakt_http_limits *lim,
 	http->start_ms = vakt_clock_now_ms();
 	http->other.http = http;
 	http->other.path = "other";
+	TAILQ_INIT(&http->reading);
 	http->evh = evhttp_new(base);
 	http->flush_ev = event_new(base, -1, 0, flush_cb, http);
-	if (http->evh == NULL || http->flush_ev == NULL) {
+	http->accept_ev = event_new(base, -1, 0, accept_cb, http);
+	http->pause_ev = evtimer_new(base, resume_cb, http);
+	if (http->evh == NULL || http->flush_ev == NULL ||
+	    http->accept_ev == NULL || http->pause_ev == NULL) {
 		vakt_err_set(err, "http: cannot create the server");
 		vakt_http_free(http);
 		return NULL;
@@ -803,6 +1266,9 @@ vakt_http_new(struct event_base *base, const struct vakt_http_limits *lim,
 	        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	        EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http->evh, request_cb, http);
+	evhttp_set_bevcb(http->evh, bev_cb, http);
+	http->next_server = servers;
+	servers = http;
 	evhttp_set_default_content_type(http->evh, "text/plain; charset=utf-8");
 	conns_alloc(http, lim->max_connections);
 	vakt_http_set_limits(http, lim);
@@ -816,7 +1282,7 @@ void
 vakt_http_set_limits(struct vakt_http *http, const struct vakt_http_limits *lim)
 {
 	if (http->cap_conns < (size_t)lim->max_connections * 2) {
-		struct evhttp_connection **old = http->conns;
+		struct conn **old = http->conns;
 		size_t old_cap = http->cap_conns;
 
 		conns_alloc(http, lim->max_connections);
@@ -827,6 +1293,11 @@ vakt_http_set_limits(struct vakt_http *http, const struct vakt_http_limits *lim)
 		free(old);
 	}
 	http->lim = *lim;
+	/* Zero (a caller that predates them): no tighter than the rest. */
+	if (http->lim.max_per_peer <= 0)
+		http->lim.max_per_peer = lim->max_connections;
+	if (http->lim.request_timeout_s <= 0)
+		http->lim.request_timeout_s = lim->timeout_s;
 	evhttp_set_max_body_size(http->evh, (ev_ssize_t)lim->max_body);
 	evhttp_set_max_headers_size(http->evh, (ev_ssize_t)lim->max_headers);
 	evhttp_set_timeout(http->evh, lim->timeout_s);
@@ -837,11 +1308,20 @@ vakt_http_free(struct vakt_http *http)
 {
 	if (http == NULL)
 		return;
+	for (struct vakt_http **pp = &servers; *pp != NULL;
+	     pp = &(*pp)->next_server) {
+		if (*pp == http) {
+			*pp = http->next_server;
+			break;
+		}
+	}
 	for (size_t i = 0; i < http->n_queue; i++) {
 		free(http->queue[i].rep.body);
 		free(http->queue[i].path);
 	}
 	free(http->queue);
+	http->queue = NULL;
+	http->n_queue = 0; /* close_cb() below looks at it */
 	while (http->laters != NULL) {
 		struct vakt_http_later *l = http->laters;
 
@@ -849,11 +1329,18 @@ vakt_http_free(struct vakt_http *http)
 		free(l->p.path);
 		free(l);
 	}
+	for (size_t i = 0; i < http->n_fresh; i++)
+		bufferevent_decref(http->fresh[i]);
 	/* evhttp_free() runs close callbacks that look at the set. */
 	if (http->evh != NULL)
 		evhttp_free(http->evh);
 	if (http->flush_ev != NULL)
 		event_free(http->flush_ev);
+	if (http->accept_ev != NULL)
+		event_free(http->accept_ev);
+	if (http->pause_ev != NULL)
+		event_free(http->pause_ev);
+	free(http->fresh);
 	if (http->drain_ev != NULL)
 		event_free(http->drain_ev);
 	free(http->conns);
@@ -904,6 +1391,8 @@ vakt_http_listen(struct vakt_http *http, const char *addr, int port, int *bound,
 		return -1;
 	}
 	l = evhttp_bound_socket_get_listener(http->sock);
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	http->n_fds_base = fds_open();
 	if (getsockname(
 	        evconnlistener_get_fd(l), (struct sockaddr *)&ss, &len) == -1) {
 		vakt_err_set(err, "http: getsockname failed");
@@ -944,6 +1433,7 @@ vakt_http_drain(struct vakt_http *http, void (*done)(void *arg), void *arg)
 		evhttp_del_accept_socket(http->evh, http->sock);
 		http->sock = NULL;
 	}
+	event_del(http->pause_ev);
 	http->is_draining = true;
 	http->drained = done;
 	http->drained_arg = arg;

@@ -72,6 +72,8 @@ limits_of(const struct vakt_config *cfg)
 	    .max_headers = cfg->http.max_headers,
 	    .timeout_s = cfg->http.timeout_s,
 	    .max_connections = cfg->http.max_connections,
+	    .max_per_peer = cfg->http.max_per_peer,
+	    .request_timeout_s = cfg->http.request_timeout_s,
 	};
 
 	return lim;
@@ -97,6 +99,19 @@ db_check(struct vaktd *d, struct vakt_err *err)
 		vakt_log_info("store: the database file is back");
 	d->is_db_gone = false;
 	return 0;
+}
+
+/* libevent's own lines, through our log and its repeat limit. */
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	static const int prio[] = {7, 6, 4, 3}; /* debug, msg, warn, err */
+	char *vis = vakt_str_vis(msg);
+
+	if (severity >= 0 && severity <= 3 &&
+	    (severity > 0 || vakt_log_is_verbose()))
+		vakt_log_repeat(prio[severity], "libevent: %s", vis);
+	free(vis);
 }
 
 static int
@@ -324,6 +339,7 @@ start(struct vaktd *d)
 			    d->cfg->path);
 		return EX_IOERR;
 	}
+	event_set_log_callback(libevent_log_cb);
 	d->base = event_base_new();
 	if (d->base == NULL || setup_events(d) == -1) {
 		vakt_log_errx("vaktd: cannot set up the event loop");

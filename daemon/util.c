@@ -536,3 +536,76 @@ vakt_buf_free(struct vakt_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+/*
+ * The length of the valid UTF-8 sequence at s (at most len bytes) and
+ * its code point, or 0 if the bytes there are not one (same rules as
+ * vakt_utf8_valid()).
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t len, unsigned *cp_out)
+{
+	size_t need;
+	unsigned cp, min;
+
+	if (s[0] < 0x80) {
+		*cp_out = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		need = 1, cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		need = 2, cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		need = 3, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len <= need)
+		return 0;
+	for (size_t k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cp_out = cp;
+	return need + 1;
+}
+
+static void
+vis_byte(struct vakt_buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+
+	vakt_buf_add(b, esc, sizeof(esc));
+}
+
+char *
+vakt_str_vis(const char *str)
+{
+	const unsigned char *s =
+	    (const unsigned char *)(str != NULL ? str : "");
+	size_t len = strlen((const char *)s), i = 0;
+	struct vakt_buf b = {0};
+
+	while (i < len) {
+		unsigned cp = 0;
+		size_t n = utf8_seq(s + i, len - i, &cp);
+
+		if (cp == '\\' && n == 1) {
+			vakt_buf_add(&b, "\\\\", 2);
+		} else if (n == 0) {
+			vis_byte(&b, s[i]); /* not UTF-8: this byte alone */
+			n = 1;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			for (size_t k = 0; k < n; k++)
+				vis_byte(&b, s[i + k]); /* C0, DEL, C1 */
+		} else {
+			vakt_buf_add(&b, s + i, n);
+		}
+		i += n;
+	}
+	return vakt_buf_take(&b, NULL);
+}

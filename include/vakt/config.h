@@ -40,6 +40,11 @@ struct vakt_config_http {
 	int timeout_s;       /* per connection, default 10 */
 	int max_connections; /* default 512 */
 	int busy_timeout_ms; /* SQLite wait on the webhook path, 500 */
+
+	/* From one address or IPv6 /64 at once, default 32. */
+	int max_per_peer;
+	/* Seconds for a request's headers and body in all, default 10. */
+	int request_timeout_s;
 };
 
 /* twilio = { … } */

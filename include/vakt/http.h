@@ -111,13 +111,22 @@ typedef void vakt_http_metrics_fn(void *arg, struct vakt_buf *out);
 struct vakt_http_limits {
 	size_t max_body;
 	size_t max_headers;
-	int timeout_s;
-	int max_connections;
+	int timeout_s;         /* idle time on a connection */
+	int max_connections;   /* open at once, also bounded by RLIMIT_NOFILE */
+	int max_per_peer;      /* open at once from one address or IPv6 /64 */
+	int request_timeout_s; /* a request's headers and body, in all */
 };
 
 /*
  * A server on base with the given limits.  Returns NULL with err set.
  * Free with vakt_http_free(), which closes every connection.
+ *
+ * Connections count from accept, per peer and in total (the total also
+ * bounded by RLIMIT_NOFILE, with descriptors kept in reserve); at the
+ * total limit a newcomer replaces the oldest connection waiting for a
+ * request of the peer with the most.  A request not read within
+ * request_timeout_s closes its connection.  If accept() runs out of
+ * descriptors the server stops accepting for a second.
  */
 struct vakt_http *vakt_http_new(struct event_base *base,
     const struct vakt_http_limits *lim, struct vakt_err *err);

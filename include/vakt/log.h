@@ -8,6 +8,7 @@
 #define VAKT_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Enable or disable debug lines (the -v flag). */
 void vakt_log_set_verbose(bool verbose);
@@ -34,5 +35,18 @@ void vakt_fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 void vakt_fatalx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * For lines a client or the system can make repeat (refused
+ * connections, accept() failures, libevent's own warnings): log at
+ * prio (3 err, 4 warning, 6 info, 7 debug) unless a line like it (the
+ * same text, digits aside) went out in the last 10 s; such lines are
+ * only counted, and the next one that goes out says how many there
+ * were.  vakt_log_repeat_at() takes the monotonic time in ms and
+ * returns whether the line went out (for tests).
+ */
+void vakt_log_repeat(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+bool vakt_log_repeat_at(int64_t now_ms, int prio, const char *msg);
 
 #endif

@@ -156,4 +156,13 @@ void vakt_buf_xml(struct vakt_buf *b, const char *s);
 char *vakt_buf_take(struct vakt_buf *b, size_t *len);
 void vakt_buf_free(struct vakt_buf *b);
 
+/*
+ * A copy of untrusted text that is safe to log or echo (like OpenBSD's
+ * stravis(3)): control characters (C0, DEL, C1), backslash and every
+ * byte that is not part of valid UTF-8 become \xNN ("\\" for the
+ * backslash); valid UTF-8 is kept.  NULL reads as "".  Never NULL;
+ * caller frees.
+ */
+char *vakt_str_vis(const char *s);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "vakt/csv.h"
 #include "vakt/http.h"
+#include "vakt/log.h"
 #include "vakt/util.h"
 
 Test(util, e164_normalize_accepts_e164_00_and_norwegian_8_digits)
@@ -170,4 +171,70 @@ Test(util, clocks_read_plausible_times_issue10)
 	cr_assert_gt(mono, 0);
 	cr_assert_geq(vakt_clock_mono_ms(), mono);
 	cr_assert_lt(llabs(vakt_clock_ms(CLOCK_REALTIME) - now), 60000);
+}
+
+Test(util, str_vis_escapes_controls_backslash_and_bad_utf8_issue10)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"/voice", "/voice"},
+	    {"", ""},
+	    {"a\x1b[2Jb", "a\\x1b[2Jb"},
+	    {"line\r\n<6>forged", "line\\x0d\\x0a<6>forged"},
+	    {"del\x7f", "del\\x7f"},
+	    {"back\\slash", "back\\\\slash"},
+	    {"bl\xc3\xa5"
+	     "b\xc3\xa6r \xe2\x82\xac \xf0\x9f\x98\x80",
+	        "bl\xc3\xa5"
+	        "b\xc3\xa6r \xe2\x82\xac \xf0\x9f\x98\x80"},
+	    {"bad\xff", "bad\\xff"},
+	    {"cut\xc3", "cut\\xc3"},
+	    {"overlong\xc0\xaf", "overlong\\xc0\\xaf"},
+	    {"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80"},
+	    {"c1\xc2\x9b"
+	     "31m",
+	        "c1\\xc2\\x9b31m"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = vakt_str_vis(cases[i].in);
+
+		cr_assert_str_eq(got, cases[i].want, "case %zu", i);
+		cr_assert(vakt_utf8_valid(got, strlen(got)), "case %zu", i);
+		free(got);
+	}
+	{
+		char *got = vakt_str_vis(NULL);
+
+		cr_assert_str_eq(got, "");
+		free(got);
+	}
+}
+
+Test(util, reply_text_never_carries_invalid_utf8_issue10)
+{
+	struct vakt_reply rep = {0};
+
+	vakt_reply_text(&rep, 400, "unknown field %s", "x\xff\xfe");
+	cr_assert_str_eq(rep.body, "unknown field x\\xff\\xfe\n");
+	cr_assert(vakt_utf8_valid(rep.body, rep.len));
+	vakt_reply_text(&rep, 400, "ok \xc3\xa6");
+	cr_assert_str_eq(rep.body, "ok \xc3\xa6\n", "valid text is kept");
+	free(rep.body);
+}
+
+Test(util, log_repeat_lets_one_line_like_it_through_per_interval_issue10)
+{
+	/* A text no other test logs; digits do not make it another line. */
+	cr_assert(vakt_log_repeat_at(1000000, 4, "test: accept fd 7 failed"));
+	for (int i = 0; i < 1000; i++)
+		cr_assert_not(vakt_log_repeat_at(
+		    1000000 + i, 4, "test: accept fd 8 failed"));
+	cr_assert(vakt_log_repeat_at(1000000 + 2, 4, "test: another line"));
+	cr_assert(
+	    vakt_log_repeat_at(1000000 + 10000, 4, "test: accept fd 9 failed"),
+	    "once the interval is over");
+	cr_assert_not(
+	    vakt_log_repeat_at(1000000 + 10001, 4, "test: accept fd 9 failed"));
 }
