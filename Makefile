@@ -3,8 +3,11 @@
 #   make          build build/vaktd and build/vaktctl
 #   make run      install missing packages, build, create the demo
 #                 database and run vaktd in the foreground
-#   make check    install missing packages, build with -Werror and run
-#                 every test, then the unit tests again under ASan+UBSan
+#   make check    install missing packages, lint, build with -Werror and
+#                 run every test, check the hardening of the binaries, run
+#                 unit and integration tests again under ASan+UBSan, and
+#                 fuzz each parser briefly (clang, libFuzzer)
+#   make fuzz     fuzz each parser longer (FUZZ_TIME seconds each)
 #   make install  PREFIX, DESTDIR, SYSCONFDIR honoured
 #   make deps     install the Debian packages listed below (as root)
 
@@ -12,7 +15,8 @@
 DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
-	libcriterion-dev libxml2-dev python3 python3-twilio faketime
+	libcriterion-dev libxml2-dev python3 python3-twilio faketime \
+	cppcheck clang clang-format clang-tidy libclang-rt-14-dev binutils
 # Only for `make bench` and the report screenshot.
 DEB_BENCH_PACKAGES = wrk chromium hyperfine
 
@@ -42,6 +46,19 @@ ifdef SANITIZE
 VAKT_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 endif
+# FUZZ=1 (with CC=clang): the library is instrumented for libFuzzer;
+# only the fuzz targets link the fuzzer's main.
+ifdef FUZZ
+VAKT_SAN = -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+# The shipped binaries are hardened; the sanitizer and fuzz builds are
+# not (ASan and FORTIFY_SOURCE replace each other's checks).
+ifeq ($(SANITIZE)$(FUZZ),)
+VAKT_HARDEN = -fstack-protector-strong -U_FORTIFY_SOURCE \
+	-D_FORTIFY_SOURCE=2 -fPIE
+VAKT_HARDEN_LD = -pie -Wl,-z,relro,-z,now
+endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -50,11 +67,16 @@ CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 TEST_PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 
 ALL_CFLAGS = $(VAKT_CFLAGS) $(VAKT_WARN) $(VAKT_WERROR) $(VAKT_SAN) \
-	$(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+	$(VAKT_HARDEN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 TEST_CFLAGS = $(VAKT_CFLAGS) $(VAKT_TEST_WARN) $(VAKT_WERROR) $(VAKT_SAN) \
-	-Itests $(PKG_CFLAGS) $(TEST_PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(VAKT_SAN) $(LDFLAGS)
+	$(VAKT_HARDEN) -Itests $(PKG_CFLAGS) $(TEST_PKG_CFLAGS) $(CPPFLAGS) \
+	$(CFLAGS)
+ALL_LDFLAGS = $(VAKT_SAN) $(VAKT_HARDEN_LD) $(LDFLAGS)
 VAKT_LIBS = $(PKG_LIBS) -lm
+# What the objects are built with, expanded once here (a target's own
+# additions, such as the version of main.o, stay out of it).
+FLAGS_TEXT := $(subst ','\'',$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) \
+	$(ALL_LDFLAGS) $(VAKT_LIBS))
 
 # Every module but the two mains goes into libvakt.a.
 CORE = $(filter-out main vaktctl,$(basename $(notdir $(wildcard daemon/*.c))))
@@ -62,14 +84,27 @@ LIB = $(BUILD)/libvakt.a
 UNIT_SRC = $(wildcard tests/unit/*.c)
 IT_SRC = $(wildcard tests/it/*.c) $(wildcard tests/fake/*.c)
 BENCH_SRC = $(wildcard bench/*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/*.c)
+FUZZ_BUILD = build/fuzz
 TEST_HELPERS = $(BUILD)/tests/helpers.o
+# Seconds per fuzz target: short in `make check`, longer in `make fuzz`.
+FUZZ_CHECK_TIME = 15
+FUZZ_TIME = 300
+SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: all check tests lint format install uninstall run deps bench-deps \
-	bench clean hdrcheck FORCE
+	bench clean hdrcheck tidy fuzz fuzz-build fuzz-check hardening FORCE
 
 all: $(BUILD)/vaktd $(BUILD)/vaktctl
 
-$(BUILD)/daemon/%.o: daemon/%.c
+# Every object depends on the flags it was compiled with: a changed
+# flag set (SANITIZE, hardening, CFLAGS, compiler) rebuilds everything.
+$(BUILD)/flags.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' > $@
+
+$(BUILD)/daemon/%.o: daemon/%.c $(BUILD)/flags.stamp
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -83,11 +118,11 @@ $(BUILD)/daemon/main.o $(BUILD)/daemon/vaktctl.o: \
     ALL_CFLAGS += -DVAKT_VERSION='"$(VERSION)"'
 FORCE:
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/flags.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/bench/%.o: bench/%.c
+$(BUILD)/bench/%.o: bench/%.c $(BUILD)/flags.stamp
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c $< -o $@
 
@@ -95,11 +130,11 @@ $(LIB): $(CORE:%=$(BUILD)/daemon/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/vaktd: $(BUILD)/daemon/main.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
+$(BUILD)/vaktd: $(BUILD)/daemon/main.o $(LIB) $(BUILD)/flags.stamp
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out %.stamp,$^) $(VAKT_LIBS)
 
-$(BUILD)/vaktctl: $(BUILD)/daemon/vaktctl.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
+$(BUILD)/vaktctl: $(BUILD)/daemon/vaktctl.o $(LIB) $(BUILD)/flags.stamp
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out %.stamp,$^) $(VAKT_LIBS)
 
 $(BUILD)/tests/unit/run: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
@@ -110,19 +145,45 @@ $(BUILD)/tests/it/run: $(IT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)
 
+# libFuzzer targets (make FUZZ=1 CC=clang BUILD=build/fuzz fuzz-build).
+# A target links only the library and its own object.
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(VAKT_LIBS)
+
+fuzz-build: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
 tests: all $(BUILD)/tests/unit/run $(BUILD)/tests/it/run
 
 # Criterion forks each test; --jobs 2 matches the 2-core CI machine.
-# The integration tests find the binaries through VAKT_BUILD.
+# The integration tests find the binaries through VAKT_BUILD; the second
+# run drives the ASan+UBSan vaktd and vaktctl, and a sanitizer report in
+# either fails the test (tests/helpers.c reads their stderr) and the run
+# (tests/check-run.sh reads the runner's output).
 check: deps
+	$(MAKE) lint
 	$(MAKE) WERROR=1 tests
-	$(BUILD)/tests/unit/run --jobs 2
-	VAKT_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/it/run --jobs 2
-	$(MAKE) WERROR=1 SANITIZE=1 BUILD=$(BUILD)/asan \
-	    $(BUILD)/asan/tests/unit/run
-	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	sh tests/check-run.sh $(BUILD)/unit.log $(BUILD)/tests/unit/run --jobs 2
+	VAKT_BUILD=$(abspath $(BUILD)) sh tests/check-run.sh $(BUILD)/it.log \
+	    $(BUILD)/tests/it/run --jobs 2
+	$(MAKE) WERROR=1 SANITIZE=1 BUILD=$(BUILD)/asan tests
+	$(SAN_ENV) sh tests/check-run.sh $(BUILD)/asan/unit.log \
 	    $(BUILD)/asan/tests/unit/run --jobs 2
+	$(SAN_ENV) VAKT_BUILD=$(abspath $(BUILD)/asan) \
+	    sh tests/check-run.sh $(BUILD)/asan/it.log \
+	    $(BUILD)/asan/tests/it/run --jobs 2
+	$(MAKE) fuzz-check
+
+# Each fuzz target runs from its seed corpus in tests/fuzz/corpus/NAME;
+# what it finds goes to build/fuzz, never into the tree.
+# Warnings are the gcc build's job; clang's own do not stop the fuzzing.
+fuzz-check:
+	$(MAKE) FUZZ=1 CC=clang BUILD=$(FUZZ_BUILD) fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_TIME)
+
+fuzz: deps
+	$(MAKE) FUZZ=1 CC=clang BUILD=$(FUZZ_BUILD) fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
 # The demo: config/vakt.conf as it is, with a database next to it
 # created by vaktctl init (vaktd never creates one) and filled from
@@ -177,14 +238,19 @@ hdrcheck:
 	    echo "#include \"$${h#include/}\"" | \
 	    $(CC) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; done
 
-lint: hdrcheck
-	cppcheck --enable=warning,style,performance,portability --std=c11 \
+lint: hdrcheck tidy
+	cppcheck --enable=warning,style,performance,portability --std=c17 \
 	    --inline-suppr --error-exitcode=1 -q -Iinclude daemon
 	clang-format --dry-run -Werror daemon/*.c include/vakt/*.h
 	@! grep -l '<sqlite3.h>' daemon/*.c | grep -v store.c
 	@! grep -l '<libconfig.h>' daemon/*.c | grep -v config.c
 	@! grep -l '<curl/curl.h>' daemon/*.c | grep -v outbox.c
 	@! grep -l '<systemd/sd-daemon.h>' daemon/*.c | grep -v main.c
+
+# clang-tidy with .clang-tidy (STYLE §12); warnings are errors.
+tidy:
+	clang-tidy --quiet daemon/*.c -- $(VAKT_CFLAGS) $(PKG_CFLAGS) \
+	    -DVAKT_VERSION='"tidy"'
 
 format:
 	clang-format -i daemon/*.c include/vakt/*.h

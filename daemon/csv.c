@@ -125,8 +125,8 @@ vakt_csv_parse(const char *text, size_t len, struct vakt_csv_row **rows,
 					goto bad;
 				}
 			}
-			while (
-			    p.i < p.len && strchr(",\r\n", p.s[p.i]) == NULL) {
+			while (p.i < p.len &&
+			    memchr(",\r\n", p.s[p.i], 3) == NULL) {
 				if (p.s[p.i] == '"') {
 					vakt_err_data(err,
 					    "line %d: quote inside "

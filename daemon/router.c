@@ -168,6 +168,28 @@ to_safety(
 	add_tail(svc, p);
 }
 
+/*
+ * The safety invariant's release path (issue 10: an invariant failure
+ * must never take vaktd down mid-call, so no assert here).  A plan that
+ * does not end at a configured human becomes the safety plan if that
+ * one does, and otherwise keeps whatever humans it has; is_fault tells
+ * the caller, who logs it.  Only a service with neither a usable
+ * beredskap nor fallback gets here, and config.c refuses those.
+ */
+static void
+keep_invariant(const struct vakt_service *svc, struct vakt_plan *p)
+{
+	struct vakt_plan safe;
+
+	if (ends_at_human(svc, p))
+		return;
+	p->is_fault = true;
+	safe = *p;
+	to_safety(svc, p->why, &safe);
+	if (ends_at_human(svc, &safe))
+		*p = safe;
+}
+
 void
 vakt_router_safety(const struct vakt_service *svc, const struct vakt_tz *tz,
     int64_t now_ms, enum vakt_why why, struct vakt_plan *out)
@@ -175,6 +197,7 @@ vakt_router_safety(const struct vakt_service *svc, const struct vakt_tz *tz,
 	assert(svc != NULL && out != NULL);
 	(void)plan_start(svc, tz, now_ms, out);
 	to_safety(svc, why, out);
+	keep_invariant(svc, out);
 }
 
 /*
@@ -240,21 +263,6 @@ office_head(const struct vakt_service *svc, const struct vakt_caller *caller,
 }
 
 /*
- * Release path behind the invariant's assert: the safety plan, if that
- * one does end at a human.  Nothing else can be done for a service that
- * has neither beredskap nor fallback (config refuses those).
- */
-static void
-make_safe(const struct vakt_service *svc, struct vakt_plan *p)
-{
-	struct vakt_plan safe = *p;
-
-	to_safety(svc, p->why, &safe);
-	if (ends_at_human(svc, &safe))
-		*p = safe;
-}
-
-/*
  * A directory fault is the likelier and more serious fault, so it wins
  * when both the directory and the clock fail.
  */
@@ -269,19 +277,14 @@ vakt_router_plan(const struct vakt_service *svc,
 	has_time = plan_start(svc, tz, now_ms, out) == 0;
 	if (caller == NULL) {
 		to_safety(svc, VAKT_WHY_DIRECTORY_FAULT, out);
-		return;
-	}
-	if (!has_time) {
+	} else if (!has_time) {
 		to_safety(svc, VAKT_WHY_CLOCK_FAULT, out);
-		return;
+	} else {
+		if (out->cat == VAKT_CAT_OFFICE)
+			office_head(svc, caller, out);
+		else
+			out->why = VAKT_WHY_OUTSIDE_HOURS;
+		add_tail(svc, out);
 	}
-	if (out->cat == VAKT_CAT_OFFICE)
-		office_head(svc, caller, out);
-	else
-		out->why = VAKT_WHY_OUTSIDE_HOURS;
-	add_tail(svc, out);
-	if (!ends_at_human(svc, out)) {
-		assert(false && "plan does not end at beredskap or fallback");
-		make_safe(svc, out);
-	}
+	keep_invariant(svc, out);
 }

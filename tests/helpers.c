@@ -109,6 +109,41 @@ vt_bin(const char *name)
 	return vt_path(b != NULL && b[0] != '\0' ? b : "build", name);
 }
 
+const char *
+vt_sanitizer_report(const char *text)
+{
+	static const char *const marks[] = {
+	    "ERROR: AddressSanitizer",
+	    "ERROR: LeakSanitizer",
+	    ": runtime error: ",
+	    "SUMMARY: AddressSanitizer",
+	    "SUMMARY: UndefinedBehaviorSanitizer",
+	};
+	const char *first = NULL;
+
+	for (size_t i = 0; text != NULL && i < sizeof(marks) / sizeof(*marks);
+	    i++) {
+		const char *p = strstr(text, marks[i]);
+
+		if (p != NULL && (first == NULL || p < first))
+			first = p;
+	}
+	return first;
+}
+
+/*
+ * A sanitizer report from a program we ran fails the test, whatever
+ * its exit status: a leak found at exit or a report in a child process
+ * would otherwise pass unseen.
+ */
+static void
+assert_no_sanitizer_report(const char *who, const char *text)
+{
+	const char *rep = vt_sanitizer_report(text);
+
+	cr_assert_null(rep, "%s: sanitizer report:\n%.4000s", who, rep);
+}
+
 /*
  * Output goes through files, not pipes, so a chatty child can never
  * block on a full pipe while we wait for it.
@@ -139,6 +174,7 @@ vt_run(struct vt_run *r, const char *stdin_data, const char *const argv[])
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r->out = vt_slurp(out, NULL);
 	r->err = vt_slurp(err, NULL);
+	assert_no_sanitizer_report(argv[0], r->err);
 	vt_rmrf(dir);
 	free(in);
 	free(out);
@@ -298,6 +334,19 @@ wait_exit(pid_t pid, int ms)
 	return -1;
 }
 
+/* Fail the test if vaktd's log holds a sanitizer report. */
+static void
+check_daemon_log(const struct vt_daemon *d)
+{
+	char *log;
+
+	if (d->log == NULL)
+		return;
+	log = vt_daemon_log(d);
+	assert_no_sanitizer_report("vaktd", log);
+	free(log);
+}
+
 int
 vt_daemon_stop(struct vt_daemon *d)
 {
@@ -312,6 +361,7 @@ vt_daemon_stop(struct vt_daemon *d)
 		rc = wait_exit(d->pid, 10000);
 	}
 	d->pid = -1;
+	check_daemon_log(d);
 	return rc;
 }
 
@@ -323,13 +373,20 @@ vt_daemon_kill(struct vt_daemon *d)
 	kill(d->pid, SIGKILL);
 	(void)wait_exit(d->pid, 10000);
 	d->pid = -1;
+	check_daemon_log(d);
 }
 
+/*
+ * A vaktd still running is stopped with SIGTERM (SIGKILL after 10 s) so
+ * that a sanitizer build runs its leak check at exit.
+ */
 void
 vt_daemon_free(struct vt_daemon *d)
 {
 	if (d->pid > 0)
-		vt_daemon_kill(d);
+		(void)vt_daemon_stop(d);
+	else
+		check_daemon_log(d);
 	free(d->dir);
 	free(d->conf);
 	free(d->log);
@@ -453,7 +510,10 @@ vt_twilio_sign(const char *token, const char *url, const char *const *params)
 	while (params != NULL && params[n] != NULL)
 		n += 2;
 	pairs = malloc((n + 1) * sizeof(*pairs));
-	memcpy(pairs, params, n * sizeof(*pairs));
+	cr_assert_not_null(pairs);
+	/* params may be NULL (no parameters): memcpy's source must not be. */
+	if (n > 0)
+		memcpy(pairs, params, n * sizeof(*pairs));
 	qsort(pairs, n / 2, 2 * sizeof(*pairs), cmp_pair);
 	for (size_t i = 0; i < n; i += 2) {
 		cr_assert(asprintf(&tmp, "%s%s%s", s, pairs[i], pairs[i + 1]) > 0);

@@ -80,13 +80,18 @@ int vt_daemon_start(
 /* The same without vt_db_init(): vaktd finds what dir holds. */
 int vt_daemon_start_nodb(
     struct vt_daemon *d, const char *dir, const char *conf_text);
-/* SIGTERM and wait (10 s, then SIGKILL); returns the exit code. */
+/*
+ * SIGTERM and wait (10 s, then SIGKILL); returns the exit code.  This,
+ * vt_daemon_kill and vt_daemon_free fail the test if the log holds a
+ * sanitizer report.
+ */
 int vt_daemon_stop(struct vt_daemon *d);
 void vt_daemon_kill(struct vt_daemon *d);
 /* Everything vaktd wrote to stderr so far.  Caller frees. */
 char *vt_daemon_log(const struct vt_daemon *d);
 /* Wait up to ms for needle to appear in the log; true if it did. */
 bool vt_daemon_wait_log(const struct vt_daemon *d, const char *needle, int ms);
+/* Stops a vaktd still running (as vt_daemon_stop), frees d's strings. */
 void vt_daemon_free(struct vt_daemon *d);
 
 /* One HTTP exchange through libcurl. */
@@ -112,6 +117,13 @@ char *vt_twilio_sign(const char *token, const char *url,
  */
 void vt_twilio_post(struct vt_resp *r, const struct vt_daemon *d,
     const char *path_query, const char *const *params);
+
+/*
+ * Where text holds an AddressSanitizer, LeakSanitizer or UBSan report,
+ * or NULL.  vt_run and the vt_daemon_* functions that end a vaktd fail
+ * the test when the program's stderr has one.
+ */
+const char *vt_sanitizer_report(const char *text);
 
 /* Sleep ms milliseconds (for polling loops only; tests pass time in). */
 void vt_msleep(int ms);

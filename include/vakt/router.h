@@ -91,6 +91,12 @@ struct vakt_plan {
 	const char *day_name; /* holiday/special day name or NULL */
 	enum vakt_why why;
 	bool is_absent; /* coordinator absent (office hours only) */
+	/*
+	 * The safety invariant failed (no step ends at beredskap or
+	 * fallback); the plan holds what could still be rung, maybe
+	 * nothing.  The caller logs it and answers with the fallback.
+	 */
+	bool is_fault;
 	struct vakt_step steps[VAKT_PLAN_MAX];
 	size_t n_steps;
 };
@@ -109,7 +115,8 @@ struct vakt_plan {
  * Steps without a number, or repeating an earlier step's number, are
  * left out.  svc must not be NULL.  Always fills out with at least one
  * step ending at svc->beredskap or svc->fallback, unless the service
- * has neither (config refuses that; debug builds assert).
+ * has neither usable (config refuses that): then is_fault is set and the
+ * plan keeps the steps it has, in every build; it never aborts.
  */
 void vakt_router_plan(const struct vakt_service *svc,
     const struct vakt_caller *caller, const struct vakt_tz *tz, int64_t now_ms,
@@ -117,7 +124,7 @@ void vakt_router_plan(const struct vakt_service *svc,
 
 /*
  * The safety plan, beredskap -> fallback, with the given reason.
- * Classifies the time if tz can convert now_ms.
+ * Classifies the time if tz can convert now_ms.  is_fault as above.
  */
 void vakt_router_safety(const struct vakt_service *svc,
     const struct vakt_tz *tz, int64_t now_ms, enum vakt_why why,

@@ -471,6 +471,68 @@ Test(router, safety_plan_keeps_the_reason_and_ends_at_fallback)
 	cr_assert_str_eq(p.steps[0].number, BEREDSKAP);
 }
 
+/*
+ * A beredskap number too long to dial and no fallback: the invariant
+ * cannot hold (config.c refuses such a service).  Issue 10: the router
+ * must not abort (it asserted before, which took vaktd down mid-call in
+ * every build); it keeps the humans it can still ring and says so.
+ */
+#define UNDIALLABLE "+479000000000000000"
+
+Test(router, broken_invariant_keeps_the_coordinator_and_never_aborts_issue10)
+{
+	static const enum vakt_role roles[] = {VAKT_ROLE_COORDINATOR};
+	static const char *const nums[] = {COORD};
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	svc.beredskap = UNDIALLABLE;
+	svc.fallback = NULL;
+	youth_init(&c);
+	vakt_router_plan(&svc, &c, &tz_utc, OFFICE_NOW, &p);
+	cr_assert(p.is_fault, "the broken invariant is reported");
+	cr_assert_eq(p.why, VAKT_WHY_COORDINATOR);
+	assert_steps(&p, "broken invariant, office", 1, roles, nums);
+}
+
+Test(router, broken_invariant_with_nobody_to_ring_returns_an_empty_plan_issue10)
+{
+	struct vakt_service svc;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	svc.beredskap = UNDIALLABLE;
+	svc.fallback = "";
+	vakt_router_plan(&svc, NULL, &tz_utc, OFFICE_NOW, &p);
+	cr_assert(p.is_fault);
+	cr_assert_eq(p.why, VAKT_WHY_DIRECTORY_FAULT);
+	cr_assert_eq(p.n_steps, 0);
+	vakt_router_safety(&svc, &tz_utc, OFFICE_NOW, VAKT_WHY_UNKNOWN_SERVICE,
+	    &p);
+	cr_assert(p.is_fault);
+	cr_assert_eq(p.n_steps, 0);
+}
+
+Test(router, a_plan_that_keeps_the_invariant_is_no_fault_issue10)
+{
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	youth_init(&c);
+	vakt_router_plan(&svc, &c, &tz_utc, OFFICE_NOW, &p);
+	cr_assert_not(p.is_fault);
+	vakt_router_plan(&svc, NULL, &tz_utc, OFFICE_NOW, &p);
+	cr_assert_not(p.is_fault);
+	svc.beredskap = UNDIALLABLE;
+	vakt_router_plan(&svc, &c, &tz_utc, OFFICE_NOW, &p);
+	cr_assert_not(p.is_fault, "the fallback still ends the plan");
+	cr_assert_str_eq(p.steps[p.n_steps - 1].number, FALLBACK);
+}
+
 Test(router, names_and_reasons_read_well)
 {
 	for (int i = 0; i < VAKT_ROLE_COUNT; i++) {
