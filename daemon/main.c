@@ -80,15 +80,32 @@ health_hook(void *arg, struct vakt_err *err)
 {
 	struct vaktd *d = arg;
 
-	return vakt_store_ping(d->app.store, err);
+	return vakt_app_health(&d->app, err);
 }
 
-static void
+static int
 commit_hook(void *arg)
 {
 	struct vaktd *d = arg;
 
-	vakt_app_turn_end(&d->app);
+	return vakt_app_turn_end(&d->app);
+}
+
+static void
+request_begin_hook(void *arg, struct vakt_reply *rep)
+{
+	struct vaktd *d = arg;
+
+	(void)rep;
+	vakt_app_request_begin(&d->app);
+}
+
+static void
+request_end_hook(void *arg, struct vakt_reply *rep)
+{
+	struct vaktd *d = arg;
+
+	vakt_app_request_end(&d->app, rep);
 }
 
 static void
@@ -127,12 +144,32 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	    "plan (beredskap, fallback) because of a fault.\n"
 	    "# TYPE vakt_failsafe_plans_total counter\n"
 	    "vakt_failsafe_plans_total %llu\n"
+	    "# HELP vakt_failsafe_replies_total Replies replaced by their "
+	    "fail-safe alternative because their writes were not durable.\n"
+	    "# TYPE vakt_failsafe_replies_total counter\n"
+	    "vakt_failsafe_replies_total %llu\n"
+	    "# HELP vakt_commit_stalls_total Commits that outlived their "
+	    "deadline.\n"
+	    "# TYPE vakt_commit_stalls_total counter\n"
+	    "vakt_commit_stalls_total %llu\n"
+	    "# HELP vakt_deferred_calls_total Calls recorded after they were "
+	    "answered (the database could not be written at once).\n"
+	    "# TYPE vakt_deferred_calls_total counter\n"
+	    "vakt_deferred_calls_total %llu\n"
+	    "# HELP vakt_store_faulted Whether the last commit failed or is "
+	    "stalled (/healthz says 503).\n"
+	    "# TYPE vakt_store_faulted gauge\n"
+	    "vakt_store_faulted %d\n"
 	    "# HELP vakt_config_reloads_total SIGHUP reloads, by result.\n"
 	    "# TYPE vakt_config_reloads_total counter\n"
 	    "vakt_config_reloads_total{result=\"ok\"} %llu\n"
 	    "vakt_config_reloads_total{result=\"refused\"} %llu\n",
 	    (unsigned long long)c->store_errors,
 	    (unsigned long long)c->failsafe_plans,
+	    (unsigned long long)c->failsafe_replies,
+	    (unsigned long long)c->commit_stalls,
+	    (unsigned long long)c->deferred_calls,
+	    d->app.is_commit_faulted || d->app.is_stalled ? 1 : 0,
 	    (unsigned long long)c->reloads,
 	    (unsigned long long)c->reload_failures);
 }
@@ -287,6 +324,8 @@ start(struct vaktd *d)
 		return EX_OSERR;
 	}
 	vakt_http_set_hooks(d->http, health_hook, commit_hook, metrics_hook, d);
+	vakt_http_set_request_hooks(
+	    d->http, request_begin_hook, request_end_hook, d);
 	vakt_voice_routes(d->http, &d->app);
 	vakt_sms_routes(d->http, &d->app);
 	d->api = vakt_api_new(d->http, d->base, &d->app);
@@ -320,6 +359,7 @@ stop(struct vaktd *d)
 		event_free(d->ev_purge);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	vakt_app_fini(&d->app);
 	vakt_store_close(d->app.store);
 	vakt_config_free(d->cfg);
 }

@@ -87,6 +87,26 @@ reply_hangup(struct vakt_reply *rep)
 }
 
 /*
+ * The answer to a new call if its row cannot be made durable: the
+ * safety plan (beredskap, then fallback) without a contact, which
+ * /next follows from memory.
+ */
+static void
+failsafe_dial(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_call *call)
+{
+	struct vakt_twilio_ref ref = {.step = 1};
+	struct vakt_plan plan;
+
+	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
+	    VAKT_WHY_DIRECTORY_FAULT, &plan);
+	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
+	ref.role = plan.steps[0].role;
+	reply_dial(app, vakt_reply_failsafe(rep), svc, &ref, &plan.steps[0],
+	    call->from);
+}
+
+/*
  * POST /twilio/voice: a call comes in.  Log it with its plan and ring
  * step 1.  The same CallSid again gets the same first step.
  */
@@ -115,12 +135,17 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	vakt_webhook_plan(app, svc, is_known, call.from, now, &plan, &who);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
-	if (vakt_app_write(app) == 0) {
-		if (vakt_store_call_add(app->store, call.call_sid, call.from,
-		        &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
-			vakt_app_fault(app, "call add", &err);
-			ref.contact = 0;
-		}
+	failsafe_dial(app, rep, svc, &call);
+	if (vakt_app_write(app) == -1) {
+		/* Ring as planned now; the row follows when it can. */
+		vakt_app_defer_call(
+		    app, call.call_sid, call.from, &plan, &who, now);
+	} else if (vakt_store_call_add(app->store, call.call_sid, call.from,
+	               &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
+		vakt_app_fault(app, "call add", &err);
+		vakt_app_defer_call(
+		    app, call.call_sid, call.from, &plan, &who, now);
+		ref.contact = 0;
 	}
 	/* A retried webhook: answer with the first step it got before. */
 	if (is_dup &&
@@ -391,7 +416,7 @@ load_call(struct vakt_app *app, int64_t id, const char *call_sid,
 	struct vakt_err err;
 	int found;
 
-	if (id == 0)
+	if (id == 0 || vakt_app_read(app) == -1)
 		return false;
 	found = vakt_store_call_get(app->store, id, rec, &err);
 	if (found == -1)
@@ -406,6 +431,35 @@ load_call(struct vakt_app *app, int64_t id, const char *call_sid,
 		found = 0;
 	}
 	return found == 1 && rec->n_steps > 0;
+}
+
+/*
+ * A call answered while its row could not be written rings with
+ * contact 0, and its row is written later (vakt_app_defer_call()).
+ * Once the row exists, the call's later webhooks take it up again if
+ * it planned the step that rang; else they go on without it.
+ */
+static void
+adopt_call(
+    struct vakt_app *app, struct vakt_twilio_ref *ref, const char *call_sid)
+{
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	int found;
+
+	if (ref->contact != 0 || call_sid[0] == '\0' ||
+	    vakt_app_read(app) == -1)
+		return;
+	vakt_app_write_deferred(app);
+	found = vakt_store_call_get_by_sid(app->store, call_sid, &rec, &err);
+	if (found == -1)
+		vakt_app_fault(app, "call get", &err);
+	if (found != 1 || ref->step < 1 || ref->step > (int)rec.n_steps ||
+	    rec.steps[ref->step - 1].role != ref->role)
+		return;
+	ref->contact = rec.id;
+	vakt_log_info("voice: call %s goes on as contact %lld", call_sid,
+	    (long long)rec.id);
 }
 
 /*
@@ -432,6 +486,7 @@ next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	svc = vakt_webhook_service_by_id(app, ref.service);
+	adopt_call(app, &ref, d.call.call_sid);
 	if (load_call(app, ref.contact, d.call.call_sid, &rec) &&
 	    ref.step <= (int)rec.n_steps)
 		next_logged(app, rep, svc, &ref, &d, &rec);
@@ -516,6 +571,7 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	/* Bridge even if this cannot be recorded: a human said yes. */
+	adopt_call(app, &ref, dg.parent_sid);
 	if (load_call(app, ref.contact, dg.parent_sid, &rec) &&
 	    vakt_app_write(app) == 0 &&
 	    vakt_store_leg_confirm(app->store, ref.contact, ref.step,
@@ -586,6 +642,11 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	vakt_reply_note(rep, "status=%s", st.call_status);
 	if (!is_final_status(st.call_status))
 		return;
+	if (vakt_app_read(app) == -1) {
+		/* Not recorded now: ask Twilio to send it again. */
+		vakt_reply_text(rep, 503, "store unavailable");
+		return;
+	}
 	found = vakt_store_call_get_by_sid(app->store, st.call_sid, &rec, &err);
 	if (found != 1) {
 		if (found == -1)
