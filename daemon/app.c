@@ -245,6 +245,13 @@ poll_stall(struct vakt_app *app)
 	}
 }
 
+bool
+vakt_app_is_stalled(struct vakt_app *app)
+{
+	poll_stall(app);
+	return app->is_stalled;
+}
+
 /* The stalled state as a fault of this turn; -1 while it lasts. */
 static int
 check_stall(struct vakt_app *app)

@@ -135,7 +135,8 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	    (unsigned long long)c->calls, (unsigned long long)c->answered,
 	    (unsigned long long)c->missed, (unsigned long long)c->sms_in,
 	    (unsigned long long)c->rejected);
-	vakt_outbox_metrics(d->app.outbox, out);
+	if (!vakt_app_is_stalled(&d->app)) /* it reads the database */
+		vakt_outbox_metrics(d->app.outbox, out);
 	vakt_buf_printf(out,
 	    "# HELP vakt_store_errors_total Database statements that failed.\n"
 	    "# TYPE vakt_store_errors_total counter\n"

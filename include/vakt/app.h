@@ -120,6 +120,12 @@ void vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
 void vakt_app_write_deferred(struct vakt_app *app);
 
 /*
+ * Is a stalled commit still holding the database connection?  Nothing
+ * on the loop may use the store meanwhile (it would wait for the disk).
+ */
+bool vakt_app_is_stalled(struct vakt_app *app);
+
+/*
  * /healthz: 0, or -1 with a one-line reason in err while the store is
  * faulted (a failed commit, a stalled one, an unreachable database).
  */
