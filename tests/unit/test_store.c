@@ -396,7 +396,8 @@ Test(store, open_migrates_version_1_db_keeping_its_rows)
 	raw_exec(t.path, v1_schema);
 	st = open_ok(t.path);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
-	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
+	cr_assert_eq(
+	    raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_coordinator_get(st, "kari", &c, &err), 1);
 	cr_assert_str_eq(c.name, "Kari");
 	cr_assert_eq(vakt_store_lookup_caller(
@@ -524,8 +525,8 @@ Test(store, two_processes_opening_a_new_db_at_once_both_succeed)
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
 		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "round %d: the other process failed to open", i);
-		cr_assert_eq(raw_int(path, "PRAGMA user_version"),
-		    VAKT_STORE_VERSION);
+		cr_assert_eq(
+		    raw_int(path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	}
 	tmp_clean(&t);
 }
@@ -1792,6 +1793,63 @@ Test(store, mutation_fails_clearly_after_busy_timeout_while_another_writes)
 	sqlite3_close(other);
 	cr_assert_eq(vakt_store_coordinator_add(st, &c, "t", NOW_MS, &err), 0,
 	    "works again once the lock is gone: %s", err.msg);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ---------------------------------------------------------------- */
+/* Request savepoints inside the batch (issue 10, B7). */
+
+static int
+coord_exists(struct vakt_store *st, const char *id)
+{
+	struct vakt_coordinator c;
+	struct vakt_err err = {0};
+	int found = vakt_store_coordinator_get(st, id, &c, &err);
+
+	cr_assert_neq(found, -1, "get %s: %s", id, err.msg);
+	return found;
+}
+
+Test(store, a_request_rolled_back_to_its_savepoint_leaves_the_batch_issue10)
+{
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct tmp t;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_batch_begin(st, &err), 0, "%s", err.msg);
+	/* The first request's write is kept in the batch. */
+	cr_assert_eq(vakt_store_batch_mark(st, &err), 0, "%s", err.msg);
+	add_coord(st, "kari", "due", "Kari", "+4791000001");
+	cr_assert_eq(vakt_store_batch_keep(st, &err), 0, "%s", err.msg);
+	/* The second wrote two rows, then failed: both go. */
+	cr_assert_eq(vakt_store_batch_mark(st, &err), 0, "%s", err.msg);
+	add_coord(st, "nina", "due", "Nina", "+4791000002");
+	add_coord(st, "per", "due", "Per", "+4791000003");
+	cr_assert_eq(vakt_store_batch_undo(st, &err), 0, "%s", err.msg);
+	cr_assert(vakt_store_batch_is_open(st));
+	cr_assert_eq(vakt_store_batch_commit(st, &err), 0, "%s", err.msg);
+	cr_assert_eq(coord_exists(st, "kari"), 1);
+	cr_assert_eq(coord_exists(st, "nina"), 0);
+	cr_assert_eq(coord_exists(st, "per"), 0);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, a_request_savepoint_needs_an_open_batch_issue10)
+{
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct tmp t;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_batch_mark(st, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "no longer open"), "%s", err.msg);
+	cr_assert_eq(vakt_store_batch_undo(st, &err), -1);
+	cr_assert_eq(vakt_store_batch_keep(st, &err), -1);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
