@@ -2372,8 +2372,8 @@ int
 vakt_store_batch_undo(struct vakt_store *st, struct vakt_err *err)
 {
 	st->is_nested = false;
-	return batch_exec(st,
-	    "ROLLBACK TO request; RELEASE request", "request rollback", err);
+	return batch_exec(st, "ROLLBACK TO request; RELEASE request",
+	    "request rollback", err);
 }
 
 /* ---------------------------------------------------------------- */

@@ -14,8 +14,6 @@
  */
 #include <sys/wait.h>
 
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,31 +22,32 @@
 #include <time.h>
 
 #include <criterion/criterion.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 #include <sqlite3.h>
-
-#include "vakt/http.h"
-#include "vakt/twilio.h"
 
 #include "fake/fake_twilio.h"
 #include "helpers.h"
+#include "vakt/http.h"
+#include "vakt/twilio.h"
 
 /* The directory the tests put in: one youth, her coordinator, a vikar. */
-#define YOUTH      "+4798765432"
-#define YOUTH_ID   "U-0142"
-#define YOUTH_NAME "Åse Françoise"
-#define YOUTH_GSM  "Åse Francoise" /* ç is not GSM-7; Å is */
-#define COORD      "+4791111111"
-#define COORD_ID   "K-1"
-#define SUB        "+4792222222"
-#define SUB_ID     "K-2"
-#define STRANGER   "+4797777777"
-#define RING_S     17 /* not the default 20, so it shows in TwiML */
-#define ALL_DAYS   "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"]"
+#define YOUTH	    "+4798765432"
+#define YOUTH_ID    "U-0142"
+#define YOUTH_NAME  "Åse Françoise"
+#define YOUTH_GSM   "Åse Francoise" /* ç is not GSM-7; Å is */
+#define COORD	    "+4791111111"
+#define COORD_ID    "K-1"
+#define SUB	    "+4792222222"
+#define SUB_ID	    "K-2"
+#define STRANGER    "+4797777777"
+#define RING_S	    17 /* not the default 20, so it shows in TwiML */
+#define ALL_DAYS    "[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"]"
 
 /* The base parameters of every request on the parent call. */
-#define CALL(sid, from, to, status)                                            \
-	"CallSid", (sid), "AccountSid", VT_SID, "From", (from), "To", (to),    \
-	    "CallStatus", (status), "Direction", "inbound", "ApiVersion",      \
+#define CALL(sid, from, to, status)                                        \
+	"CallSid", (sid), "AccountSid", VT_SID, "From", (from), "To", (to), \
+	    "CallStatus", (status), "Direction", "inbound", "ApiVersion",   \
 	    "2010-04-01", "Caller", (from), "Called", (to)
 
 /* One test's daemon, fake and folder; cleaned up by fini even on failure. */
@@ -125,15 +124,15 @@ office_extra(void)
 	oslo_date(0, d0);
 	oslo_date(1, d1);
 	cr_assert(asprintf(&s,
-	              "ring_timeout = %d;\n"
-	              "office_hours = { days = " ALL_DAYS "; open = \"00:00\"; "
-	              "close = \"24:00\"; };\n"
-	              "special_days = (\n"
-	              " { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
-	              "close = \"24:00\"; },\n"
-	              " { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
-	              "close = \"24:00\"; } );\n",
-	              RING_S, d0, d1) > 0);
+	    "ring_timeout = %d;\n"
+	    "office_hours = { days = " ALL_DAYS "; open = \"00:00\"; "
+	    "close = \"24:00\"; };\n"
+	    "special_days = (\n"
+	    " { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
+	    "close = \"24:00\"; },\n"
+	    " { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
+	    "close = \"24:00\"; } );\n",
+	    RING_S, d0, d1) > 0);
 	return s;
 }
 
@@ -150,15 +149,14 @@ after_hours_extra(void)
 
 	oslo_date(0, d0);
 	oslo_date(1, d1);
-	cr_assert(
-	    asprintf(&s,
-	        "ring_timeout = %d;\n"
-	        "special_days = (\n"
-	        " { date = \"%s\"; name = \"test\"; open = \"%s\"; "
-	        "close = \"%s\"; },\n"
-	        " { date = \"%s\"; name = \"test\"; closed = true; } );\n",
-	        RING_S, d0, morning ? "22:00" : "01:00",
-	        morning ? "23:00" : "02:00", d1) > 0);
+	cr_assert(asprintf(&s,
+	    "ring_timeout = %d;\n"
+	    "special_days = (\n"
+	    " { date = \"%s\"; name = \"test\"; open = \"%s\"; "
+	    "close = \"%s\"; },\n"
+	    " { date = \"%s\"; name = \"test\"; closed = true; } );\n",
+	    RING_S, d0, morning ? "22:00" : "01:00",
+	    morning ? "23:00" : "02:00", d1) > 0);
 	return s;
 }
 
@@ -224,8 +222,8 @@ add_directory(const struct ctx *c)
 {
 	ctl(c, "coordinator", "add", COORD_ID, "--name", "Kari", "--phone",
 	    COORD, NULL);
-	ctl(c, "coordinator", "add", SUB_ID, "--name", "Sverre", "--phone", SUB,
-	    NULL);
+	ctl(c, "coordinator", "add", SUB_ID, "--name", "Sverre", "--phone",
+	    SUB, NULL);
 	ctl(c, "youth", "add", YOUTH_ID, "--phone", YOUTH, "--coordinator",
 	    COORD_ID, "--name", YOUTH_NAME, NULL);
 }
@@ -272,8 +270,8 @@ db_int(const struct ctx *c, const char *sql, const char *arg)
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK,
 	    "%s: %s", sql, sqlite3_errmsg(db));
 	if (arg != NULL)
-		cr_assert_eq(
-		    sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC), SQLITE_OK);
+		cr_assert_eq(sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC),
+		    SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "no row: %s [%s]", sql,
 	    arg != NULL ? arg : "");
 	cr_assert_neq(sqlite3_column_type(s, 0), SQLITE_NULL, "NULL: %s", sql);
@@ -295,13 +293,12 @@ db_text(const struct ctx *c, const char *sql, const char *arg, char *out,
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK,
 	    "%s: %s", sql, sqlite3_errmsg(db));
 	if (arg != NULL)
-		cr_assert_eq(
-		    sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC), SQLITE_OK);
+		cr_assert_eq(sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC),
+		    SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "no row: %s", sql);
 	snprintf(out, len, "%s",
-	    sqlite3_column_text(s, 0) != NULL
-	        ? (const char *)sqlite3_column_text(s, 0)
-	        : "(null)");
+	    sqlite3_column_text(s, 0) != NULL ?
+		(const char *)sqlite3_column_text(s, 0) : "(null)");
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -320,8 +317,8 @@ static void
 twiml_parse(struct twiml *t, const struct vt_resp *r)
 {
 	cr_assert_eq(r->status, 200, "status %ld: %s", r->status, r->body);
-	cr_assert_not_null(
-	    strstr(r->headers, "Content-Type: text/xml"), "%s", r->headers);
+	cr_assert_not_null(strstr(r->headers, "Content-Type: text/xml"),
+	    "%s", r->headers);
 	t->body = strdup(r->body);
 	t->doc = xmlReadMemory(r->body, (int)r->len, "twiml.xml", "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
@@ -427,7 +424,8 @@ struct dial_want {
  * action URL (caller frees) and the whisper URL in *whisper.
  */
 static char *
-expect_dial(const struct vt_resp *r, const struct dial_want *w, char **whisper)
+expect_dial(const struct vt_resp *r, const struct dial_want *w,
+    char **whisper)
 {
 	struct twiml t;
 	char want[256], timeout[16], *action;
@@ -503,8 +501,8 @@ post_url(struct vt_resp *r, const struct ctx *c, const char *url,
 static int64_t
 contact_of(const struct ctx *c, const char *call_sid)
 {
-	return db_int(
-	    c, "SELECT id FROM contacts WHERE provider_id = ?1", call_sid);
+	return db_int(c, "SELECT id FROM contacts WHERE provider_id = ?1",
+	    call_sid);
 }
 
 /* Numbers are masked, secrets never logged. */
@@ -565,8 +563,7 @@ Test(voice, office_call_from_a_youth_rings_her_coordinator_first,
 {
 	struct ctx *c = start(NULL, false);
 	const char *p[] = {CALL("CA00000000000000000000000000000001", YOUTH,
-	                       VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	struct dial_want w = {COORD, YOUTH, 1, 1, 'c'};
 	struct vt_resp r;
 	int64_t t0, t1, id;
@@ -582,26 +579,24 @@ Test(voice, office_call_from_a_youth_rings_her_coordinator_first,
 	vt_resp_free(&r);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM contacts", NULL), 1);
 	cr_assert_eq(db_int(c, "SELECT kind FROM contacts", NULL), 0);
-	cr_assert_eq(
-	    db_int(c, "SELECT category FROM contacts", NULL), 0, "office");
+	cr_assert_eq(db_int(c, "SELECT category FROM contacts", NULL), 0,
+	    "office");
 	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 0, "open");
-	cr_assert_eq(db_int(c,
-	                 "SELECT youth = '" YOUTH_ID "' AND coordinator"
-	                 " = '" COORD_ID "' AND caller = '" YOUTH
-	                 "' AND service = 'due' FROM contacts",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT youth = '" YOUTH_ID "' AND coordinator"
+			       " = '" COORD_ID "' AND caller = '" YOUTH
+			       "' AND service = 'due' FROM contacts",
+			 NULL),
 	    1);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 1);
-	cr_assert_eq(db_int(c,
-	                 "SELECT step = 1 AND role = 0 AND number = '" COORD
-	                 "' AND who = '" COORD_ID "' AND outcome"
-	                 " IS NULL FROM legs",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT step = 1 AND role = 0 AND number = '"
+			       COORD "' AND who = '" COORD_ID "' AND outcome"
+			       " IS NULL FROM legs",
+			 NULL),
 	    1);
 	cr_assert_geq(db_int(c, "SELECT started_ms FROM legs", NULL), t0 - 5);
 	cr_assert_leq(db_int(c, "SELECT started_ms FROM legs", NULL), t1 + 5);
-	cr_assert(
-	    vt_daemon_wait_log(&c->d, "contact=1 caller=+47*****432", 2000));
+	cr_assert(vt_daemon_wait_log(&c->d, "contact=1 caller=+47*****432",
+	    2000));
 	expect_not_logged(c, YOUTH);
 	free(action);
 	free(whisper);
@@ -614,8 +609,7 @@ Test(voice, after_hours_call_from_a_youth_rings_beredskap_first,
 	char *extra = after_hours_extra(), d0[11], d1[11];
 	struct ctx *c = start(extra, false);
 	const char *p[] = {CALL("CA00000000000000000000000000000002", YOUTH,
-	                       VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	struct dial_want w = {VT_BEREDSKAP, YOUTH, 1, 1, 'b'};
 	struct vt_resp r;
 	int64_t cat;
@@ -630,10 +624,11 @@ Test(voice, after_hours_call_from_a_youth_rings_beredskap_first,
 	cat = db_int(c, "SELECT category FROM contacts", NULL);
 	cr_assert(cat == 1 || (cat == 3 && strcmp(d0, d1) != 0),
 	    "category %lld", (long long)cat);
-	cr_assert_eq(
-	    db_int(c, "SELECT youth = '" YOUTH_ID "' FROM contacts", NULL), 1);
-	cr_assert_eq(
-	    db_int(c, "SELECT role FROM legs WHERE step = 1", NULL), 2);
+	cr_assert_eq(db_int(c, "SELECT youth = '" YOUTH_ID "' FROM contacts",
+			 NULL),
+	    1);
+	cr_assert_eq(db_int(c, "SELECT role FROM legs WHERE step = 1", NULL),
+	    2);
 	free(extra);
 	stop(c);
 }
@@ -642,11 +637,9 @@ Test(voice, unknown_and_anonymous_callers_ring_beredskap, .fini = ctx_fini)
 {
 	struct ctx *c = start(NULL, false);
 	const char *p1[] = {CALL("CA00000000000000000000000000000003", STRANGER,
-	                        VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	const char *p2[] = {CALL("CA00000000000000000000000000000004",
-	                        "anonymous", VT_SERVICE, "ringing"),
-	    NULL};
+	    "anonymous", VT_SERVICE, "ringing"), NULL};
 	struct dial_want w1 = {VT_BEREDSKAP, STRANGER, 1, 1, 'b'};
 	struct dial_want w2 = {VT_BEREDSKAP, VT_SERVICE, 2, 1, 'b'};
 	struct vt_resp r;
@@ -658,15 +651,13 @@ Test(voice, unknown_and_anonymous_callers_ring_beredskap, .fini = ctx_fini)
 	vt_twilio_post(&r, &c->d, "/twilio/voice", p2);
 	free(expect_dial(&r, &w2, NULL));
 	vt_resp_free(&r);
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM contacts WHERE youth IS"
-	                 " NULL AND category = 0",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM contacts WHERE youth IS"
+			       " NULL AND category = 0",
+			 NULL),
 	    2);
-	cr_assert_eq(db_int(c,
-	                 "SELECT caller = 'anonymous' FROM contacts "
-	                 "WHERE id = 2",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT caller = 'anonymous' FROM contacts "
+			       "WHERE id = 2",
+			 NULL),
 	    1);
 	expect_not_logged(c, STRANGER);
 	stop(c);
@@ -676,8 +667,7 @@ Test(voice, absent_coordinator_gives_the_substitute_first, .fini = ctx_fini)
 {
 	struct ctx *c = start(NULL, false);
 	const char *p[] = {CALL("CA00000000000000000000000000000005", YOUTH,
-	                       VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	struct dial_want w = {SUB, YOUTH, 1, 1, 's'};
 	struct vt_resp r;
 	char d0[11], d1[11];
@@ -690,10 +680,9 @@ Test(voice, absent_coordinator_gives_the_substitute_first, .fini = ctx_fini)
 	vt_twilio_post(&r, &c->d, "/twilio/voice", p);
 	free(expect_dial(&r, &w, NULL));
 	vt_resp_free(&r);
-	cr_assert_eq(db_int(c,
-	                 "SELECT role = 1 AND who = '" SUB_ID "' AND "
-	                 "number = '" SUB "' FROM legs WHERE step = 1",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT role = 1 AND who = '" SUB_ID "' AND "
+			       "number = '" SUB "' FROM legs WHERE step = 1",
+			 NULL),
 	    1);
 	stop(c);
 }
@@ -703,8 +692,7 @@ Test(voice, absent_coordinator_without_substitute_gives_beredskap_first,
 {
 	struct ctx *c = start(NULL, false);
 	const char *p[] = {CALL("CA00000000000000000000000000000006", YOUTH,
-	                       VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	struct dial_want w = {VT_BEREDSKAP, YOUTH, 1, 1, 'b'};
 	struct vt_resp r;
 	char d0[11], d1[11];
@@ -732,8 +720,8 @@ is_gsm7(const char *s)
 		size_t k;
 
 		if ((unsigned char)*s < 0x80) {
-			if (strchr("`^{}\\[~]|", *s) != NULL ||
-			    (*s < ' ' && *s != '\n' && *s != '\r'))
+			if (strchr("`^{}\\[~]|", *s) != NULL || (*s < ' ' &&
+			    *s != '\n' && *s != '\r'))
 				return false;
 			s++;
 			continue;
@@ -767,7 +755,8 @@ Test(voice, unanswered_call_escalates_to_the_closing_message_and_alerts,
 {
 	struct ctx *c = start(NULL, true);
 	const char *call_sid = "CA00000000000000000000000000000007";
-	const char *p[] = {CALL(call_sid, YOUTH, VT_SERVICE, "ringing"), NULL};
+	const char *p[] = {CALL(call_sid, YOUTH, VT_SERVICE, "ringing"),
+	    NULL};
 	struct dial_want w1 = {COORD, YOUTH, 1, 1, 'c'};
 	struct dial_want w2 = {VT_BEREDSKAP, YOUTH, 1, 2, 'b'};
 	struct dial_want w3 = {VT_FALLBACK, YOUTH, 1, 3, 'f'};
@@ -791,31 +780,27 @@ Test(voice, unanswered_call_escalates_to_the_closing_message_and_alerts,
 	expect_nobody(&r);
 	vt_resp_free(&r);
 
-	cr_assert_eq(
-	    db_int(c, "SELECT status FROM contacts", NULL), 2, "missed");
+	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 2,
+	    "missed");
 	cr_assert_eq(db_int(c, "SELECT missed_reason FROM contacts", NULL), 2,
 	    "exhausted");
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 3);
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM legs WHERE outcome = 2 "
-	                 "AND ended_ms >= started_ms AND call_sid LIKE "
-	                 "'CA%'",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs WHERE outcome = 2 "
+			       "AND ended_ms >= started_ms AND call_sid LIKE "
+			       "'CA%'",
+			 NULL),
 	    3, "three legs with outcome no-answer");
-	db_text(c,
-	    "SELECT group_concat(number, ' ') FROM (SELECT number "
-	    "FROM legs ORDER BY step)",
+	db_text(c, "SELECT group_concat(number, ' ') FROM (SELECT number "
+		   "FROM legs ORDER BY step)",
 	    NULL, legs, sizeof(legs));
 	cr_assert_str_eq(legs, COORD " " VT_BEREDSKAP " " VT_FALLBACK);
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM outbox WHERE purpose = 0"
-	                 " AND contact = 1",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox WHERE purpose = 0"
+			       " AND contact = 1",
+			 NULL),
 	    2, "alerts to beredskap and the coordinator");
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM outbox WHERE to_number"
-	                 " IN ('" VT_BEREDSKAP "', '" COORD "')",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox WHERE to_number"
+			       " IN ('" VT_BEREDSKAP "', '" COORD "')",
+			 NULL),
 	    2);
 
 	/* The alerts reach the Messages API, in GSM-7. */
@@ -839,9 +824,9 @@ Test(voice, unanswered_call_escalates_to_the_closing_message_and_alerts,
 		snprintf(to[i], sizeof(to[i]), "%s", m.to);
 		vt_fake_msg_free(&m);
 	}
-	cr_assert(
-	    (strcmp(to[0], VT_BEREDSKAP) == 0 && strcmp(to[1], COORD) == 0) ||
-	        (strcmp(to[1], VT_BEREDSKAP) == 0 && strcmp(to[0], COORD) == 0),
+	cr_assert((strcmp(to[0], VT_BEREDSKAP) == 0 &&
+		      strcmp(to[1], COORD) == 0) ||
+		(strcmp(to[1], VT_BEREDSKAP) == 0 && strcmp(to[0], COORD) == 0),
 	    "alerts went to %s and %s", to[0], to[1]);
 	expect_not_logged(c, YOUTH);
 	free(a1);
@@ -865,7 +850,8 @@ whisper_params_post(struct vt_resp *r, const struct ctx *c, const char *url,
 
 static void
 confirm_post(struct vt_resp *r, const struct ctx *c, const char *url,
-    const char *call_sid, const char *child, const char *to, const char *digits)
+    const char *call_sid, const char *child, const char *to,
+    const char *digits)
 {
 	const char *p[] = {"CallSid", child, "ParentCallSid", call_sid,
 	    "AccountSid", VT_SID, "From", YOUTH, "To", to, "CallStatus",
@@ -930,22 +916,22 @@ Test(voice, only_a_key_press_counts_as_answered, .fini = ctx_fini)
 	post_url(&r, c, action, done);
 	expect_only(&r, "Hangup");
 	vt_resp_free(&r);
-	cr_assert_eq(
-	    db_int(c, "SELECT status FROM contacts", NULL), 1, "answered");
+	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 1,
+	    "answered");
 	cr_assert_eq(db_int(c, "SELECT answered_step FROM contacts", NULL), 1);
 	cr_assert_eq(db_int(c, "SELECT answered_role FROM contacts", NULL), 0,
 	    "coordinator");
-	cr_assert_eq(db_int(c,
-	                 "SELECT answered_ms = (SELECT confirmed_ms FROM"
-	                 " legs WHERE step = 1) FROM contacts",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT answered_ms = (SELECT confirmed_ms FROM"
+			       " legs WHERE step = 1) FROM contacts",
+			 NULL),
 	    1);
-	cr_assert_geq(
-	    db_int(c, "SELECT answered_ms FROM contacts", NULL), t0 - 5);
-	cr_assert_leq(
-	    db_int(c, "SELECT answered_ms FROM contacts", NULL), t1 + 5);
-	cr_assert_eq(
-	    db_int(c, "SELECT outcome FROM legs WHERE step = 1", NULL), 1);
+	cr_assert_geq(db_int(c, "SELECT answered_ms FROM contacts", NULL),
+	    t0 - 5);
+	cr_assert_leq(db_int(c, "SELECT answered_ms FROM contacts", NULL),
+	    t1 + 5);
+	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 1",
+			 NULL),
+	    1);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 1);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox", NULL), 0,
 	    "no alert for an answered call");
@@ -956,7 +942,8 @@ Test(voice, only_a_key_press_counts_as_answered, .fini = ctx_fini)
 	stop(c);
 }
 
-Test(voice, voicemail_without_a_key_press_rings_the_next_step, .fini = ctx_fini)
+Test(voice, voicemail_without_a_key_press_rings_the_next_step,
+    .fini = ctx_fini)
 {
 	struct ctx *c = start(NULL, false);
 	const char *sid1 = "CA00000000000000000000000000000009";
@@ -990,21 +977,22 @@ Test(voice, voicemail_without_a_key_press_rings_the_next_step, .fini = ctx_fini)
 	confirm_post(&r, c, gather, sid1, child, COORD, "2");
 	expect_only(&r, "Hangup");
 	vt_resp_free(&r);
-	cr_assert_eq(
-	    db_int(c, "SELECT confirmed_ms IS NULL FROM legs", NULL), 1);
+	cr_assert_eq(db_int(c, "SELECT confirmed_ms IS NULL FROM legs", NULL),
+	    1);
 
 	post_url(&r, c, action, done);
 	free(expect_dial(&r, &w2, NULL));
 	vt_resp_free(&r);
-	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 1", NULL),
+	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 1",
+			 NULL),
 	    6, "unconfirmed");
 	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 0);
-	cr_assert_eq(
-	    db_int(c, "SELECT answered_ms IS NULL FROM contacts", NULL), 1);
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM legs WHERE step = 2 AND "
-	                 "role = 2 AND outcome IS NULL",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT answered_ms IS NULL FROM contacts",
+			 NULL),
+	    1);
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs WHERE step = 2 AND "
+			       "role = 2 AND outcome IS NULL",
+			 NULL),
 	    1);
 
 	/* Beredskap presses 1 on step 2: the call is answered there. */
@@ -1012,17 +1000,17 @@ Test(voice, voicemail_without_a_key_press_rings_the_next_step, .fini = ctx_fini)
 	    sid1, child2, VT_BEREDSKAP, "1");
 	expect_only(&r, "");
 	vt_resp_free(&r);
-	post_url(
-	    &r, c, VT_PUBLIC "/twilio/voice/next?v=due&c=1&s=2&r=b", done2);
+	post_url(&r, c, VT_PUBLIC "/twilio/voice/next?v=due&c=1&s=2&r=b",
+	    done2);
 	expect_only(&r, "Hangup");
 	vt_resp_free(&r);
-	cr_assert_eq(db_int(c,
-	                 "SELECT status = 1 AND answered_step = 2 AND "
-	                 "answered_role = 2 FROM contacts",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT status = 1 AND answered_step = 2 AND "
+			       "answered_role = 2 FROM contacts",
+			 NULL),
 	    1);
-	cr_assert_eq(
-	    db_int(c, "SELECT outcome FROM legs WHERE step = 2", NULL), 1);
+	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 2",
+			 NULL),
+	    1);
 	free(action);
 	free(whisper);
 	free(gather);
@@ -1067,10 +1055,9 @@ Test(voice, a_retried_webhook_gets_the_same_answer_and_no_new_rows,
 	vt_resp_free(&r1);
 	vt_resp_free(&r2);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 2);
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM legs WHERE step = 1 AND "
-	                 "outcome = 2",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs WHERE step = 1 AND "
+			       "outcome = 2",
+			 NULL),
 	    1);
 	cr_assert_eq(metric(c, "vakt_calls_total{event=\"received\"} "), 1);
 	free(action);
@@ -1100,10 +1087,9 @@ Test(voice, a_retried_last_step_alerts_only_once, .fini = ctx_fini)
 	vt_resp_free(&r2);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox", NULL), 1,
 	    "one alert, to beredskap");
-	cr_assert_eq(db_int(c,
-	                 "SELECT to_number = '" VT_BEREDSKAP "' FROM "
-	                 "outbox",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT to_number = '" VT_BEREDSKAP "' FROM "
+			       "outbox",
+			 NULL),
 	    1);
 	cr_assert(vt_fake_wait(c->fake, 1, 10000));
 	vt_msleep(300);
@@ -1133,8 +1119,7 @@ Test(voice, refused_webhooks_log_nothing_and_leave_vaktd_running,
 {
 	struct ctx *c = start(NULL, false);
 	const char *p[] = {CALL("CA0000000000000000000000000000000c", YOUTH,
-	                       VT_SERVICE, "ringing"),
-	    NULL};
+	    VT_SERVICE, "ringing"), NULL};
 	const char *no_sid[] = {"AccountSid", VT_SID, "From", YOUTH, "To",
 	    VT_SERVICE, "CallStatus", "ringing", NULL};
 	char *form = vt_form(p), *sig, *h_sig, *big;
@@ -1169,9 +1154,9 @@ Test(voice, refused_webhooks_log_nothing_and_leave_vaktd_running,
 	cr_assert_eq(raw_post(c, "/twilio/voice", form, bad_sig), 403);
 
 	json[1] = h_sig;
-	cr_assert_eq(
-	    raw_post(c, "/twilio/voice",
-	        "{\"CallSid\": \"CA0000000000000000000000000000000c\"}", json),
+	cr_assert_eq(raw_post(c, "/twilio/voice",
+			 "{\"CallSid\": \"CA0000000000000000000000000000000c\"}",
+			 json),
 	    415);
 	vt_twilio_post(&r, &c->d, "/twilio/voice", no_sid);
 	cr_assert_eq(r.status, 400, "%s", r.body);
@@ -1212,21 +1197,20 @@ config_busy_10ms(const char *api_url)
 {
 	char *extra = office_extra(), *s;
 
-	cr_assert(
-	    asprintf(&s,
-	        "timezone = \"Europe/Oslo\";\n"
-	        "database = \"vakt.db\";\n"
-	        "http = { listen = \"127.0.0.1\"; port = 0; "
-	        "public_url = \"" VT_PUBLIC "\"; busy_timeout_ms = 10; };\n"
-	        "twilio = { account_sid = \"" VT_SID "\"; "
-	        "auth_token = \"" VT_TOKEN "\"; api_url = \"%s\"; };\n"
-	        "services = ( {\n"
-	        "  id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE "\";\n"
-	        "  beredskap = \"" VT_BEREDSKAP "\";\n"
-	        "  fallback = \"" VT_FALLBACK "\";\n"
-	        "%s\n"
-	        "} );\n",
-	        api_url != NULL ? api_url : "http://127.0.0.1:9", extra) > 0);
+	cr_assert(asprintf(&s,
+	    "timezone = \"Europe/Oslo\";\n"
+	    "database = \"vakt.db\";\n"
+	    "http = { listen = \"127.0.0.1\"; port = 0; "
+	    "public_url = \"" VT_PUBLIC "\"; busy_timeout_ms = 10; };\n"
+	    "twilio = { account_sid = \"" VT_SID "\"; "
+	    "auth_token = \"" VT_TOKEN "\"; api_url = \"%s\"; };\n"
+	    "services = ( {\n"
+	    "  id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE "\";\n"
+	    "  beredskap = \"" VT_BEREDSKAP "\";\n"
+	    "  fallback = \"" VT_FALLBACK "\";\n"
+	    "%s\n"
+	    "} );\n",
+	    api_url != NULL ? api_url : "http://127.0.0.1:9", extra) > 0);
 	free(extra);
 	return s;
 }
@@ -1378,9 +1362,9 @@ Test(voice, a_caller_who_hangs_up_while_it_rings_is_missed_and_alerted,
 	const char *sid1 = "CA0000000000000000000000000000000f";
 	const char *p[] = {CALL(sid1, YOUTH, VT_SERVICE, "ringing"), NULL};
 	const char *gone[] = {CALL(sid1, YOUTH, VT_SERVICE, "completed"),
-	    "CallDuration", "12", "Timestamp",
-	    "Mon, 16 Aug 2010 03:45:01 +0000", "CallbackSource",
-	    "call-progress-events", "SequenceNumber", "0", NULL};
+	    "CallDuration", "12", "Timestamp", "Mon, 16 Aug 2010 03:45:01 +0000",
+	    "CallbackSource", "call-progress-events", "SequenceNumber", "0",
+	    NULL};
 	/* Twilio still requests the <Dial action>; its answer is ignored. */
 	const char *late[] = {CALL(sid1, YOUTH, VT_SERVICE, "completed"),
 	    "DialCallStatus", "no-answer", "DialCallSid",
@@ -1399,20 +1383,19 @@ Test(voice, a_caller_who_hangs_up_while_it_rings_is_missed_and_alerted,
 	cr_assert_eq(r.len, 0);
 	vt_resp_free(&r);
 	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 2);
-	cr_assert_eq(
-	    db_int(c, "SELECT missed_reason FROM contacts", NULL), 1, "hangup");
+	cr_assert_eq(db_int(c, "SELECT missed_reason FROM contacts", NULL), 1,
+	    "hangup");
 	cr_assert_eq(db_int(c, "SELECT duration_s FROM contacts", NULL), 12);
-	cr_assert_eq(
-	    db_int(c,
-	        "SELECT count(*) FROM outbox WHERE to_number = '" VT_BEREDSKAP
-	        "'",
-	        NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox WHERE to_number = '"
+			       VT_BEREDSKAP "'",
+			 NULL),
 	    1);
 
 	post_url(&r, c, action, late);
 	expect_only(&r, "");
 	vt_resp_free(&r);
-	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 1", NULL),
+	cr_assert_eq(db_int(c, "SELECT outcome FROM legs WHERE step = 1",
+			 NULL),
 	    7, "caller hung up");
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 1);
 	cr_assert_eq(db_int(c, "SELECT missed_reason FROM contacts", NULL), 1);
@@ -1424,9 +1407,8 @@ Test(voice, a_caller_who_hangs_up_while_it_rings_is_missed_and_alerted,
 
 		to_ber |= strcmp(m.to, VT_BEREDSKAP) == 0;
 		to_coord |= strcmp(m.to, COORD) == 0;
-		cr_assert_not_null(
-		    strstr(m.body, "Ubesvart anrop fra " YOUTH_ID), "%s",
-		    m.body);
+		cr_assert_not_null(strstr(m.body, "Ubesvart anrop fra " YOUTH_ID),
+		    "%s", m.body);
 		vt_fake_msg_free(&m);
 	}
 	cr_assert(to_ber && to_coord);
@@ -1441,8 +1423,7 @@ Test(voice, a_call_to_an_unknown_number_rings_the_first_beredskap,
 {
 	struct ctx *c = start(NULL, false);
 	const char *p[] = {CALL("CA00000000000000000000000000000010", YOUTH,
-	                       "+4755999999", "ringing"),
-	    NULL};
+	    "+4755999999", "ringing"), NULL};
 	struct dial_want w = {VT_BEREDSKAP, YOUTH, 1, 1, 'b'};
 	struct vt_resp r;
 
@@ -1450,14 +1431,11 @@ Test(voice, a_call_to_an_unknown_number_rings_the_first_beredskap,
 	vt_twilio_post(&r, &c->d, "/twilio/voice", p);
 	free(expect_dial(&r, &w, NULL));
 	vt_resp_free(&r);
-	cr_assert(vt_daemon_wait_log(&c->d,
-	    "<4>twilio: To=+47*****999 is no "
-	    "service number",
-	    2000));
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM contacts WHERE service = "
-	                 "'due' AND why = 8",
-	                 NULL),
+	cr_assert(vt_daemon_wait_log(&c->d, "<4>twilio: To=+47*****999 is no "
+	    "service number", 2000));
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM contacts WHERE service = "
+			       "'due' AND why = 8",
+			 NULL),
 	    1, "logged on the first service, as an unknown service number");
 	expect_not_logged(c, "+4755999999");
 	expect_not_logged(c, YOUTH);
@@ -1466,7 +1444,8 @@ Test(voice, a_call_to_an_unknown_number_rings_the_first_beredskap,
 
 /* The signature twilio-python 7.7.1 computes for url and params. */
 static char *
-python_signature(const char *token, const char *url, const char *const *params)
+python_signature(const char *token, const char *url,
+    const char *const *params)
 {
 	static const char prog[] =
 	    "import sys\n"
@@ -1495,8 +1474,8 @@ python_signature(const char *token, const char *url, const char *const *params)
 
 /* What vaktd itself computes (twilio.c) for url and params. */
 static void
-daemon_signature(
-    const char *url, const char *const *params, char out[VAKT_TWILIO_SIG_LEN])
+daemon_signature(const char *url, const char *const *params,
+    char out[VAKT_TWILIO_SIG_LEN])
 {
 	struct vakt_kv kv[16];
 	struct vakt_kvs kvs = {kv, 0};
@@ -1515,10 +1494,10 @@ Test(voice, test_signing_agrees_with_twilios_own_helper_library)
 	    "Caller", "+14158675309", "Digits", "1234", "From", "+14158675309",
 	    "To", "+18005551212", NULL};
 	const char *flow[] = {CALL("CA00000000000000000000000000000011", YOUTH,
-	                          VT_SERVICE, "completed"),
-	    "DialCallStatus", "no-answer", "DialBridged", "false", "Body",
-	    "Hei på deg & velkommen =) 1+1", "digits",
-	    "lower-case name sorts after upper", "FinishedOnKey", "", NULL};
+	    VT_SERVICE, "completed"), "DialCallStatus", "no-answer",
+	    "DialBridged", "false", "Body", "Hei på deg & velkommen =) 1+1",
+	    "digits", "lower-case name sorts after upper", "FinishedOnKey", "",
+	    NULL};
 	const char *url = VT_PUBLIC "/twilio/voice/next?v=due&c=12&s=2&r=b";
 	const char *vurl = "https://mycompany.com/myapp.php?foo=1&bar=2";
 	char *ours, *py, mine[VAKT_TWILIO_SIG_LEN];
@@ -1541,16 +1520,16 @@ Test(voice, test_signing_agrees_with_twilios_own_helper_library)
 	free(py);
 }
 
-Test(
-    voice, a_withheld_number_is_never_offered_for_a_call_back, .fini = ctx_fini)
+Test(voice, a_withheld_number_is_never_offered_for_a_call_back,
+    .fini = ctx_fini)
 {
 	struct ctx *c = start(NULL, true);
 	const char *sid1 = "CA00000000000000000000000000000012";
 	/* Twilio's From for a caller who withholds the number. */
-	const char *p[] = {
-	    CALL(sid1, "+266696687", VT_SERVICE, "ringing"), NULL};
-	const char *gone[] = {CALL(sid1, "+266696687", VT_SERVICE, "completed"),
-	    "CallDuration", "20", NULL};
+	const char *p[] = {CALL(sid1, "+266696687", VT_SERVICE, "ringing"),
+	    NULL};
+	const char *gone[] = {CALL(sid1, "+266696687", VT_SERVICE,
+	    "completed"), "CallDuration", "20", NULL};
 	struct dial_want w = {VT_BEREDSKAP, VT_SERVICE, 1, 1, 'b'};
 	struct vt_fake_msg m;
 	struct vt_resp r;
@@ -1564,8 +1543,8 @@ Test(
 	cr_assert(vt_fake_wait(c->fake, 1, 10000));
 	m = vt_fake_get(c->fake, 0);
 	cr_assert_str_eq(m.to, VT_BEREDSKAP);
-	cr_assert_not_null(
-	    strstr(m.body, "Ubesvart anrop fra skjult nummer"), "%s", m.body);
+	cr_assert_not_null(strstr(m.body, "Ubesvart anrop fra skjult nummer"),
+	    "%s", m.body);
 	cr_assert_null(strstr(m.body, "266696687"), "%s", m.body);
 	cr_assert_null(strstr(m.body, "Ring tilbake"), "%s", m.body);
 	vt_fake_msg_free(&m);
@@ -1610,8 +1589,9 @@ Test(voice, without_confirmation_an_early_status_callback_is_no_miss,
 	expect_only(&r, "Hangup");
 	vt_resp_free(&r);
 	cr_assert_eq(db_int(c, "SELECT status FROM contacts", NULL), 1);
-	cr_assert_eq(
-	    db_int(c, "SELECT missed_reason IS NULL FROM contacts", NULL), 1);
+	cr_assert_eq(db_int(c, "SELECT missed_reason IS NULL FROM contacts",
+			 NULL),
+	    1);
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM outbox", NULL), 0,
 	    "no missed-call alert for an answered call");
 	cr_assert_eq(metric(c, "vakt_calls_total{event=\"missed\"} "), 0);
@@ -1646,10 +1626,9 @@ Test(voice, an_action_for_another_call_does_not_touch_this_calls_log,
 	a2 = expect_dial(&r, &safe, NULL);
 	vt_resp_free(&r);
 	cr_assert(vt_daemon_wait_log(&c->d, "belongs to another call", 2000));
-	cr_assert_eq(db_int(c,
-	                 "SELECT count(*) FROM legs WHERE outcome IS "
-	                 "NOT NULL",
-	                 NULL),
+	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs WHERE outcome IS "
+			       "NOT NULL",
+			 NULL),
 	    0, "the first call's leg is untouched");
 	cr_assert_eq(db_int(c, "SELECT count(*) FROM legs", NULL), 1);
 	free(a1);

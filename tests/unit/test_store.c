@@ -302,8 +302,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 	cr_assert_eq(VAKT_STORE_VERSION, 5);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
-	cr_assert_eq(
-	    raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
+	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	cr_assert_eq(
 	    raw_int(t.path,
 	        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -396,8 +395,7 @@ Test(store, open_migrates_version_1_db_keeping_its_rows)
 	raw_exec(t.path, v1_schema);
 	st = open_ok(t.path);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
-	cr_assert_eq(
-	    raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
+	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_coordinator_get(st, "kari", &c, &err), 1);
 	cr_assert_str_eq(c.name, "Kari");
 	cr_assert_eq(vakt_store_lookup_caller(
@@ -525,8 +523,8 @@ Test(store, two_processes_opening_a_new_db_at_once_both_succeed)
 		cr_assert_eq(waitpid(pid, &status, 0), pid);
 		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "round %d: the other process failed to open", i);
-		cr_assert_eq(
-		    raw_int(path, "PRAGMA user_version"), VAKT_STORE_VERSION);
+		cr_assert_eq(raw_int(path, "PRAGMA user_version"),
+		    VAKT_STORE_VERSION);
 	}
 	tmp_clean(&t);
 }
