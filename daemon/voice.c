@@ -361,12 +361,12 @@ failsafe_missed(struct vakt_app *app, const struct vakt_service *svc,
 }
 
 /*
- * The call is not in the database (it was routed while the database
- * failed, or it cannot be read now): go on along the safety plan from
- * the role that just rang.
+ * The answer by the safety plan from the role that just rang, without
+ * the database: hang up (answered), end (the caller hung up), ring the
+ * next role, or the closing message.  True if the call is now missed.
  */
-static void
-next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
+static bool
+next_safe_reply(struct vakt_app *app, struct vakt_reply *rep,
     const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
     const struct vakt_twilio_dial *d)
 {
@@ -374,17 +374,13 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 	struct vakt_plan plan;
 	enum vakt_leg_outcome out = leg_outcome(svc, d, d->bridged == 1);
 
-	app->counters.failsafe_plans++;
-	vakt_reply_note(rep, "contact=0 leg=%d outcome=%s failsafe", ref->step,
-	    vakt_contact_leg_outcome_name(out));
 	if (out == VAKT_LEG_ANSWERED) {
 		reply_hangup(rep);
-		return;
+		return false;
 	}
 	if (out == VAKT_LEG_CALLER_HANGUP) {
-		failsafe_missed(app, svc, d);
 		vakt_webhook_empty(rep);
-		return;
+		return true;
 	}
 	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
 	    VAKT_WHY_DIRECTORY_FAULT, &plan);
@@ -396,10 +392,28 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 		next.step = ref->step + 1;
 		next.role = plan.steps[k].role;
 		reply_dial(app, rep, svc, &next, &plan.steps[k], d->call.from);
-		return;
+		return false;
 	}
-	failsafe_missed(app, svc, d);
 	reply_nobody(rep, svc);
+	return true;
+}
+
+/*
+ * The call is not in the database (it was routed while the database
+ * failed, or it cannot be read now): go on along the safety plan from
+ * the role that just rang.
+ */
+static void
+next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
+    const struct vakt_twilio_dial *d)
+{
+	app->counters.failsafe_plans++;
+	vakt_reply_note(rep, "contact=0 leg=%d outcome=%s failsafe", ref->step,
+	    vakt_contact_leg_outcome_name(
+	        leg_outcome(svc, d, d->bridged == 1)));
+	if (next_safe_reply(app, rep, svc, ref, d))
+		failsafe_missed(app, svc, d);
 }
 
 /*
@@ -487,6 +501,8 @@ next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	svc = vakt_webhook_service_by_id(app, ref.service);
 	adopt_call(app, &ref, d.call.call_sid);
+	/* If this turn's commit fails: the safety plan from this role. */
+	(void)next_safe_reply(app, vakt_reply_failsafe(rep), svc, &ref, &d);
 	if (load_call(app, ref.contact, d.call.call_sid, &rec) &&
 	    ref.step <= (int)rec.n_steps)
 		next_logged(app, rep, svc, &ref, &d, &rec);
@@ -571,6 +587,7 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	/* Bridge even if this cannot be recorded: a human said yes. */
+	vakt_webhook_empty(vakt_reply_failsafe(rep));
 	adopt_call(app, &ref, dg.parent_sid);
 	if (load_call(app, ref.contact, dg.parent_sid, &rec) &&
 	    vakt_app_write(app) == 0 &&
