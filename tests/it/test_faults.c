@@ -366,6 +366,17 @@ wait_health(long want)
 	return false;
 }
 
+/* vaktd exits 0 on SIGTERM (a sanitizer finding would make it fail). */
+static void
+stop_ok(void)
+{
+	int st = vt_daemon_stop(&env.d);
+
+	cr_assert_eq(st, 0, "vaktd exit %d: %s", st, vt_daemon_log(&env.d));
+	vt_daemon_free(&env.d);
+	env.is_running = false;
+}
+
 TestSuite(faults, .fini = fini);
 
 /* ---------------------------------------------------------------- */
@@ -404,6 +415,7 @@ Test(faults,
 	cr_assert(found, "the call's row is written once the lock is gone");
 	cr_assert_eq(metric("vakt_deferred_calls_total "), 1);
 	cr_assert(vt_daemon_wait_log(&env.d, "1 deferred calls recorded", 0));
+	stop_ok();
 }
 
 /* ---------------------------------------------------------------- */
@@ -514,10 +526,25 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	    1);
 	free(db);
 	free(filler);
+	stop_ok();
 }
 
 /* ---------------------------------------------------------------- */
 /* B8: a commit stalls (the disk frozen). */
+
+/* A sanitized vaktd wants ASan first; the shim comes before it. */
+static void
+asan_after_preload(void)
+{
+	const char *was = getenv("ASAN_OPTIONS");
+	char *opts;
+
+	cr_assert(asprintf(&opts, "%s%sverify_asan_link_order=0",
+	              was != NULL ? was : "",
+	              was != NULL && was[0] != '\0' ? ":" : "") > 0);
+	setenv("ASAN_OPTIONS", opts, 1);
+	free(opts);
+}
 
 Test(faults, a_stalled_commit_keeps_the_2_s_promise_issue10)
 {
@@ -531,7 +558,7 @@ Test(faults, a_stalled_commit_keeps_the_2_s_promise_issue10)
 	flag = vt_path(env.dir, "stall");
 	setenv("LD_PRELOAD", so, 1);
 	setenv("VAKT_STALL_FILE", flag, 1);
-	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0);
+	asan_after_preload();
 	start(NULL, NULL);
 	d = call(1, NULL);
 	cr_assert_str_eq(d.number, COORD);
@@ -572,6 +599,7 @@ Test(faults, a_stalled_commit_keeps_the_2_s_promise_issue10)
 	cr_assert_gt(row_of("CA", 3), 0);
 	free(flag);
 	free(so);
+	stop_ok();
 }
 
 /* ---------------------------------------------------------------- */
@@ -601,4 +629,5 @@ Test(faults, a_request_failing_half_way_leaves_only_its_failsafe_answer_issue10)
 	cr_assert_eq(row_of("SM", 1), -1);
 	cr_assert_eq(db_int("SELECT count(*) FROM outbox", NULL), 0);
 	cr_assert_eq(health(NULL), 200, "a refused request is no store fault");
+	stop_ok();
 }
