@@ -273,6 +273,8 @@ check_stall(struct vakt_app *app)
 /* ---------------------------------------------------------------- */
 /* The write path. */
 
+static void lost_defer(struct vakt_app *app, size_t first);
+
 int
 vakt_app_write(struct vakt_app *app)
 {
@@ -314,6 +316,7 @@ vakt_app_request_begin(struct vakt_app *app)
 {
 	poll_stall(app);
 	app->is_in_request = true;
+	app->n_lost_at_req = app->n_lost;
 	app->is_deferred_in_req = false;
 	app->is_req_open = false;
 	app->is_req_faulted = false;
@@ -341,29 +344,18 @@ vakt_app_request_end(struct vakt_app *app, struct vakt_reply *rep)
 		vakt_log_warnx("store: %s", err.msg);
 	if (app->is_deferred_in_req)
 		app->n_deferred_written = 0;
+	lost_defer(app, app->n_lost_at_req);
 	if (rep->failsafe != NULL) {
 		vakt_reply_use_failsafe(rep);
 		app->counters.failsafe_replies++;
 	}
 }
 
-void
-vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
+static void
+deferred_fill(struct vakt_app_deferred *d, const char *call_sid,
     const char *caller, const struct vakt_plan *plan,
     const struct vakt_caller *who, int64_t now_ms)
 {
-	struct vakt_app_deferred *d;
-
-	if (app->n_deferred == VAKT_APP_DEFERRED_MAX) {
-		vakt_log_errx("store: call %s answered but not recorded: "
-		              "%d calls already wait for the database",
-		    call_sid, VAKT_APP_DEFERRED_MAX);
-		return;
-	}
-	if (app->deferred == NULL)
-		app->deferred =
-		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->deferred));
-	d = &app->deferred[app->n_deferred++];
 	(void)vakt_strlcpy(d->call_sid, call_sid, sizeof(d->call_sid));
 	(void)vakt_strlcpy(d->caller, caller, sizeof(d->caller));
 	(void)vakt_strlcpy(d->service, plan->svc->id, sizeof(d->service));
@@ -372,9 +364,60 @@ vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
 	d->plan = *plan;
 	d->who = *who;
 	d->now_ms = now_ms;
+}
+
+/* Append d to the deferred calls; false (logged) if they are full. */
+static bool
+deferred_push(struct vakt_app *app, const struct vakt_app_deferred *d)
+{
+	if (app->n_deferred == VAKT_APP_DEFERRED_MAX) {
+		vakt_log_errx("store: call %s answered but not recorded: "
+		              "%d calls already wait for the database",
+		    d->call_sid, VAKT_APP_DEFERRED_MAX);
+		return false;
+	}
+	if (app->deferred == NULL)
+		app->deferred =
+		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->deferred));
+	app->deferred[app->n_deferred++] = *d;
 	vakt_log_warnx("store: call %s answered; its row waits for the "
 	               "database",
-	    call_sid);
+	    d->call_sid);
+	return true;
+}
+
+void
+vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
+    const char *caller, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms)
+{
+	struct vakt_app_deferred d;
+
+	deferred_fill(&d, call_sid, caller, plan, who, now_ms);
+	(void)deferred_push(app, &d);
+}
+
+void
+vakt_app_defer_call_if_lost(struct vakt_app *app, const char *call_sid,
+    const char *caller, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms)
+{
+	if (app->n_lost == VAKT_APP_DEFERRED_MAX)
+		return;
+	if (app->lost == NULL)
+		app->lost =
+		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->lost));
+	deferred_fill(
+	    &app->lost[app->n_lost++], call_sid, caller, plan, who, now_ms);
+}
+
+/* Calls from first on whose rows were lost: defer them. */
+static void
+lost_defer(struct vakt_app *app, size_t first)
+{
+	for (size_t i = first; i < app->n_lost; i++)
+		(void)deferred_push(app, &app->lost[i]);
+	app->n_lost = first;
 }
 
 /*
@@ -478,12 +521,14 @@ vakt_app_turn_end(struct vakt_app *app)
 		if (rc == -1) {
 			app->counters.failsafe_replies += app->n_turn_kept;
 			app->is_outbox_dirty = false;
+			lost_defer(app, 0);
 		} else if (!was_faulted) {
 			vakt_app_ok(app);
 		}
 	}
 	/* A request that wrote them may have been rolled back since. */
 	deferred_done(app, rc == 0 && app->is_turn_open);
+	app->n_lost = 0;
 	app->is_turn_open = false;
 	app->n_turn_kept = 0;
 	app->is_turn_faulted = false;
@@ -530,6 +575,9 @@ vakt_app_fini(struct vakt_app *app)
 	free(app->deferred);
 	app->deferred = NULL;
 	app->n_deferred = 0;
+	free(app->lost);
+	app->lost = NULL;
+	app->n_lost = 0;
 }
 
 #define PURGE_CHUNK 500

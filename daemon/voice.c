@@ -89,20 +89,20 @@ reply_hangup(struct vakt_reply *rep)
 /*
  * The answer to a new call if its row cannot be made durable: the
  * safety plan (beredskap, then fallback) without a contact, which
- * /next follows from memory.
+ * /next follows from memory.  *plan gets that plan.
  */
 static void
 failsafe_dial(struct vakt_app *app, struct vakt_reply *rep,
-    const struct vakt_service *svc, const struct vakt_twilio_call *call)
+    const struct vakt_service *svc, const struct vakt_twilio_call *call,
+    struct vakt_plan *plan)
 {
 	struct vakt_twilio_ref ref = {.step = 1};
-	struct vakt_plan plan;
 
-	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
-	    VAKT_WHY_DIRECTORY_FAULT, &plan);
+	vakt_router_safety(
+	    svc, &app->tz, vakt_clock_now_ms(), VAKT_WHY_DIRECTORY_FAULT, plan);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
-	ref.role = plan.steps[0].role;
-	reply_dial(app, vakt_reply_failsafe(rep), svc, &ref, &plan.steps[0],
+	ref.role = plan->steps[0].role;
+	reply_dial(app, vakt_reply_failsafe(rep), svc, &ref, &plan->steps[0],
 	    call->from);
 }
 
@@ -119,7 +119,7 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	const struct vakt_service *svc;
 	struct vakt_call_rec rec;
 	struct vakt_caller who;
-	struct vakt_plan plan;
+	struct vakt_plan plan, safe;
 	struct vakt_err err;
 	char masked[VAKT_E164_LEN];
 	int64_t now = vakt_clock_now_ms();
@@ -135,17 +135,21 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	vakt_webhook_plan(app, svc, is_known, call.from, now, &plan, &who);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
-	failsafe_dial(app, rep, svc, &call);
+	failsafe_dial(app, rep, svc, &call, &safe);
 	if (vakt_app_write(app) == -1) {
 		/* Ring as planned now; the row follows when it can. */
 		vakt_app_defer_call(
 		    app, call.call_sid, call.from, &plan, &who, now);
 	} else if (vakt_store_call_add(app->store, call.call_sid, call.from,
 	               &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
+		/* Answered by the safety plan; its row follows later. */
 		vakt_app_fault(app, "call add", &err);
 		vakt_app_defer_call(
-		    app, call.call_sid, call.from, &plan, &who, now);
+		    app, call.call_sid, call.from, &safe, &who, now);
 		ref.contact = 0;
+	} else if (!is_dup) {
+		vakt_app_defer_call_if_lost(
+		    app, call.call_sid, call.from, &safe, &who, now);
 	}
 	/* A retried webhook: answer with the first step it got before. */
 	if (is_dup &&

@@ -75,6 +75,10 @@ struct vakt_app {
 	/* Calls answered while the database could not be written. */
 	struct vakt_app_deferred *deferred;
 	size_t n_deferred;
+	/* This turn's new calls, deferred if their rows are lost. */
+	struct vakt_app_deferred *lost;
+	size_t n_lost;
+	size_t n_lost_at_req;      /* n_lost when the request began */
 	size_t n_deferred_written; /* of them, in this turn's batch */
 	bool is_deferred_in_req;   /* written by the request under way */
 	int64_t deferred_try_ms;   /* monotonic time of the last try */
@@ -110,6 +114,16 @@ void vakt_app_request_end(struct vakt_app *app, struct vakt_reply *rep);
  * written by a later turn.  plan's service and day name are copied.
  */
 void vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
+    const char *caller, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms);
+
+/*
+ * A call whose row was written in this turn, answered (if the row is
+ * lost) by plan: should the request be rolled back or the turn's
+ * commit fail or stall, it joins the deferred calls with that plan, so
+ * that its row is still written once the database works again.
+ */
+void vakt_app_defer_call_if_lost(struct vakt_app *app, const char *call_sid,
     const char *caller, const struct vakt_plan *plan,
     const struct vakt_caller *who, int64_t now_ms);
 
