@@ -209,8 +209,12 @@ reload(struct vaktd *d)
 	lim = limits_of(neu);
 	vakt_http_set_limits(d->http, &lim);
 	d->app.counters.reloads++;
-	if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
-	        neu->path, "", vakt_clock_now_ms(), &err) == -1)
+	/* A stalled commit holds the database: do not wait for the disk. */
+	if (vakt_app_is_stalled(&d->app))
+		vakt_log_warnx(
+		    "store: reload not audited: a commit is stalled");
+	else if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
+	             neu->path, "", vakt_clock_now_ms(), &err) == -1)
 		vakt_log_warnx("store: %s", err.msg);
 	vakt_log_info(
 	    "config: reloaded %s services=%zu", neu->path, neu->n_services);
