@@ -37,8 +37,12 @@ struct vakt_writer {
 	struct vakt_err err;
 };
 
-/* A call answered without its row; see vakt_app_defer_call(). */
+/*
+ * A call answered without its row (vakt_app_defer_call()), or a missed
+ * call not yet marked and alerted (why != 0, only call_sid and now_ms).
+ */
 struct vakt_app_deferred {
+	int why; /* 0: a call's row; else enum vakt_missed */
 	char call_sid[64];
 	char caller[64];
 	char service[VAKT_ID_LEN];
@@ -356,6 +360,7 @@ deferred_fill(struct vakt_app_deferred *d, const char *call_sid,
     const char *caller, const struct vakt_plan *plan,
     const struct vakt_caller *who, int64_t now_ms)
 {
+	d->why = 0;
 	(void)vakt_strlcpy(d->call_sid, call_sid, sizeof(d->call_sid));
 	(void)vakt_strlcpy(d->caller, caller, sizeof(d->caller));
 	(void)vakt_strlcpy(d->service, plan->svc->id, sizeof(d->service));
@@ -380,10 +385,47 @@ deferred_push(struct vakt_app *app, const struct vakt_app_deferred *d)
 		app->deferred =
 		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->deferred));
 	app->deferred[app->n_deferred++] = *d;
-	vakt_log_warnx("store: call %s answered; its row waits for the "
-	               "database",
-	    d->call_sid);
+	if (d->why == 0)
+		vakt_log_warnx("store: call %s answered; its row waits for "
+		               "the database",
+		    d->call_sid);
+	else
+		vakt_log_warnx("store: call %s missed; its alerts wait for "
+		               "the database",
+		    d->call_sid);
 	return true;
+}
+
+static void
+missed_fill(
+    struct vakt_app_deferred *d, const char *call_sid, int why, int64_t now_ms)
+{
+	memset(d, 0, sizeof(*d));
+	d->why = why;
+	(void)vakt_strlcpy(d->call_sid, call_sid, sizeof(d->call_sid));
+	d->now_ms = now_ms;
+}
+
+void
+vakt_app_defer_missed(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms)
+{
+	struct vakt_app_deferred d;
+
+	missed_fill(&d, call_sid, why, now_ms);
+	(void)deferred_push(app, &d);
+}
+
+void
+vakt_app_defer_missed_if_lost(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms)
+{
+	if (app->n_lost == VAKT_APP_DEFERRED_MAX)
+		return;
+	if (app->lost == NULL)
+		app->lost =
+		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->lost));
+	missed_fill(&app->lost[app->n_lost++], call_sid, why, now_ms);
 }
 
 void
@@ -450,6 +492,16 @@ write_deferred(struct vakt_app *app)
 		int64_t id;
 		bool is_dup;
 
+		if (d->why != 0) {
+			if (app->missed_fn != NULL &&
+			    app->missed_fn(
+			        app, d->call_sid, d->why, d->now_ms) == -1) {
+				vakt_err_set(
+				    &err, "missed call %s", d->call_sid);
+				break;
+			}
+			continue;
+		}
 		d->plan.svc = vakt_config_service_by_id(app->cfg, d->service);
 		d->plan.day_name = d->day_name[0] != '\0' ? d->day_name : NULL;
 		if (d->plan.svc == NULL) {

@@ -233,25 +233,70 @@ queue_alerts(struct vakt_app *app, const struct vakt_service *svc,
 	free(text);
 }
 
-/* Mark the call missed (once) and alert. */
-static void
-call_missed(struct vakt_app *app, const struct vakt_service *svc,
+/*
+ * Mark the call missed (once) and queue its alerts, in the open batch.
+ * 0, or -1 if the database failed (the fault is recorded).
+ */
+static int
+missed_now(struct vakt_app *app, const struct vakt_service *svc,
     const struct vakt_call_rec *rec, enum vakt_missed why, int64_t now_ms)
 {
 	struct vakt_err err;
 	bool changed = false;
 
-	if (vakt_app_write(app) == -1)
-		return;
 	if (vakt_store_call_missed(
 	        app->store, rec->id, why, now_ms, &changed, &err) == -1) {
 		vakt_app_fault(app, "call missed", &err);
-		return;
+		return -1;
 	}
 	if (!changed)
-		return;
+		return 0;
 	app->counters.missed++;
 	queue_alerts(app, svc, rec);
+	return app->is_turn_faulted ? -1 : 0;
+}
+
+/*
+ * Mark the call missed (once) and alert.  What cannot be written now,
+ * or is lost with the turn's commit, is done once the database works
+ * again (vakt_app_defer_missed()).
+ */
+static void
+call_missed(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_call_rec *rec, enum vakt_missed why, int64_t now_ms)
+{
+	if (vakt_app_write(app) == -1 ||
+	    missed_now(app, svc, rec, why, now_ms) == -1) {
+		vakt_app_defer_missed(app, rec->call_sid, (int)why, now_ms);
+		return;
+	}
+	vakt_app_defer_missed_if_lost(app, rec->call_sid, (int)why, now_ms);
+}
+
+/* app->missed_fn: a deferred missed call, once it can be written. */
+static int
+missed_later(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms)
+{
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	int found =
+	    vakt_store_call_get_by_sid(app->store, call_sid, &rec, &err);
+
+	if (found == -1) {
+		vakt_app_fault(app, "call get", &err);
+		return -1;
+	}
+	if (found == 0) {
+		vakt_log_errx("voice: missed call %s has no row; its alert "
+		              "is lost",
+		    call_sid);
+		return 0;
+	}
+	if (missed_now(app, vakt_webhook_service_by_id(app, rec.service), &rec,
+	        (enum vakt_missed)why, now_ms) == -1)
+		return -1;
+	return 1;
 }
 
 /*
@@ -362,6 +407,10 @@ failsafe_missed(struct vakt_app *app, const struct vakt_service *svc,
 	               "database",
 	    d->call.call_sid);
 	queue_alerts(app, svc, &rec);
+	/* Not queued: once its row is written (deferred), alert by it. */
+	if (app->is_turn_faulted)
+		vakt_app_defer_missed(app, d->call.call_sid,
+		    VAKT_MISSED_EXHAUSTED, rec.received_ms);
 }
 
 /*
@@ -687,6 +736,7 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 void
 vakt_voice_routes(struct vakt_http *http, struct vakt_app *app)
 {
+	app->missed_fn = missed_later;
 	vakt_http_route(http, "/twilio/voice", VAKT_POST, true, voice_cb, app);
 	vakt_http_route(
 	    http, "/twilio/voice/next", VAKT_POST, true, next_cb, app);

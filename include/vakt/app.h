@@ -17,6 +17,7 @@
 #include "vakt/calendar.h"
 #include "vakt/router.h"
 
+struct vakt_app;
 struct vakt_config;
 struct vakt_err;
 struct vakt_outbox;
@@ -48,6 +49,15 @@ struct vakt_counters {
 	uint64_t deferred_calls;   /* calls recorded after they were answered */
 };
 
+/*
+ * Mark the call call_sid missed (why: enum vakt_missed) and queue its
+ * alerts, in the open batch: 1 done (or it already was), 0 no such
+ * call, -1 the database failed.  voice.c sets it; deferred missed
+ * calls are handed to it once the database can be written again.
+ */
+typedef int vakt_app_missed_fn(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms);
+
 struct vakt_app {
 	const struct vakt_config *cfg; /* current config; swapped on reload */
 	struct vakt_store *store;
@@ -71,7 +81,8 @@ struct vakt_app {
 	/* A commit that outlived its deadline (app.c, a writer thread). */
 	struct vakt_writer *writer;
 	bool is_stalled;
-	int commit_deadline_ms; /* 0: VAKT_APP_COMMIT_DEADLINE_MS */
+	int commit_deadline_ms;        /* 0: VAKT_APP_COMMIT_DEADLINE_MS */
+	vakt_app_missed_fn *missed_fn; /* see above; NULL: none */
 	/* Calls answered while the database could not be written. */
 	struct vakt_app_deferred *deferred;
 	size_t n_deferred;
@@ -116,6 +127,17 @@ void vakt_app_request_end(struct vakt_app *app, struct vakt_reply *rep);
 void vakt_app_defer_call(struct vakt_app *app, const char *call_sid,
     const char *caller, const struct vakt_plan *plan,
     const struct vakt_caller *who, int64_t now_ms);
+
+/*
+ * A missed call whose mark and alerts could not be written (why: enum
+ * vakt_missed): app->missed_fn does it later.  The _if_lost form, for
+ * one written in this turn, defers it only if the request is rolled
+ * back or the turn's commit fails or stalls.
+ */
+void vakt_app_defer_missed(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms);
+void vakt_app_defer_missed_if_lost(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms);
 
 /*
  * A call whose row was written in this turn, answered (if the row is

@@ -238,22 +238,36 @@ call(unsigned n, int64_t *ms)
 	return d;
 }
 
-/* Call n's leg rang out unanswered: the reply to its <Dial action>. */
-static struct dial
-ring_out(unsigned n, const struct dial *prev)
+/* Leg `leg` of call n rang out unanswered: the <Dial action>'s reply. */
+static char *
+ring_out_body(unsigned n, unsigned leg, const struct dial *prev)
 {
 	char s[35], child[35];
 	const char *p[] = {CALL(s, YOUTH), "DialCallStatus", "no-answer",
 	    "DialCallSid", child, "DialCallDuration", "0", "DialBridged",
 	    "false", NULL};
 	struct vt_resp r;
-	struct dial d;
+	char *body;
 
 	sid(s, "CA", n);
-	sid(child, "CA", 0xc0000 + n);
+	sid(child, "CA", 0xc0000 + n * 16 + leg);
 	vt_twilio_post(&r, &env.d, prev->action, p);
-	d = first_dial(&r);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	body = strdup(r.body);
 	vt_resp_free(&r);
+	return body;
+}
+
+static struct dial
+ring_out(unsigned n, unsigned leg, const struct dial *prev)
+{
+	struct vt_resp r = {0};
+	struct dial d;
+
+	r.status = 200;
+	r.body = ring_out_body(n, leg, prev);
+	d = first_dial(&r);
+	free(r.body);
 	return d;
 }
 
@@ -443,7 +457,7 @@ fill(const char *path)
 Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 {
 	char *db, *filler, *twiml, *body = NULL;
-	struct dial d, first;
+	struct dial d, first, last;
 	sqlite3 *c = NULL;
 	int64_t ms;
 
@@ -469,6 +483,11 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	cr_assert_str_eq(first.number, COORD);
 	cr_assert_eq(row_of("CA", 1), first.contact);
 	cr_assert_eq(health(NULL), 200);
+	/* Call 5 rings out to its last step before the disk fills. */
+	last = call(5, NULL);
+	last = ring_out(5, 1, &last);
+	last = ring_out(5, 2, &last);
+	cr_assert_str_eq(last.number, VT_FALLBACK);
 
 	/* An empty WAL must grow to take the next commit; then fill up. */
 	cr_assert_eq(sqlite3_open(db, &c), SQLITE_OK);
@@ -488,8 +507,13 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	cr_assert_lt(ms, 2000);
 	/* The call from before rings on: its leg cannot be recorded, but
 	 * the caller hears the next human, never an error. */
-	d = ring_out(1, &first);
+	d = ring_out(1, 1, &first);
 	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	/* Call 5's last step rings out: the closing message; its missed
+	 * mark and alerts cannot be written now. */
+	twiml = ring_out_body(5, 3, &last);
+	cr_assert_not_null(strstr(twiml, "<Hangup/>"), "%s", twiml);
+	free(twiml);
 	/* A youth's SMS is forwarded to beredskap by TwiML, not dropped. */
 	twiml = sms(1, "Hjelp meg", &ms);
 	expect_forward_to_beredskap(twiml, "Hjelp meg");
@@ -520,7 +544,13 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	cr_assert_eq(row_of("CA", 3), d.contact);
 	cr_assert_gt(row_of("SM", 2), 0);
 	cr_assert_gt(row_of("CA", 2), 0);
-	cr_assert_eq(metric("vakt_deferred_calls_total "), 1);
+	/* Call 5 is marked missed and beredskap alerted after all. */
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = 0 "
+	                    "AND to_number = '" VT_BEREDSKAP "' AND contact = "
+	                    "(SELECT id FROM contacts WHERE provider_id = ?1)",
+	                 "CA00000000000000000000000000000005"),
+	    1);
+	cr_assert_eq(metric("vakt_deferred_calls_total "), 2);
 	cr_assert_eq(row_of("SM", 1), -1);
 	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE contact = "
 	                    "(SELECT id FROM contacts WHERE provider_id = ?1)",
