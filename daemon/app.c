@@ -42,7 +42,14 @@ struct vakt_writer {
  * call not yet marked and alerted (why != 0, only call_sid and now_ms).
  */
 struct vakt_app_deferred {
-	int why; /* 0: a call's row; else enum vakt_missed */
+	int why;          /* 0: a call's row; else enum vakt_missed */
+	bool is_sms;      /* a youth's message forwarded by TwiML (call_sid: its
+	                   * MessageSid, caller its From) */
+	bool is_written;  /* in this turn's batch */
+	unsigned n_fails; /* tries that failed, for the log */
+	char to[32];
+	size_t body_len;
+	int segments;
 	char call_sid[64];
 	char caller[64];
 	char service[VAKT_ID_LEN];
@@ -346,8 +353,11 @@ vakt_app_request_end(struct vakt_app *app, struct vakt_reply *rep)
 	/* Nothing of this request stays: only its fail-safe answer. */
 	if (vakt_store_batch_undo(app->store, &err) == -1)
 		vakt_log_warnx("store: %s", err.msg);
-	if (app->is_deferred_in_req)
+	if (app->is_deferred_in_req) {
 		app->n_deferred_written = 0;
+		for (size_t i = 0; i < app->n_deferred; i++)
+			app->deferred[i].is_written = false;
+	}
 	lost_defer(app, app->n_lost_at_req);
 	if (rep->failsafe != NULL) {
 		vakt_reply_use_failsafe(rep);
@@ -360,7 +370,7 @@ deferred_fill(struct vakt_app_deferred *d, const char *call_sid,
     const char *caller, const struct vakt_plan *plan,
     const struct vakt_caller *who, int64_t now_ms)
 {
-	d->why = 0;
+	memset(d, 0, sizeof(*d));
 	(void)vakt_strlcpy(d->call_sid, call_sid, sizeof(d->call_sid));
 	(void)vakt_strlcpy(d->caller, caller, sizeof(d->caller));
 	(void)vakt_strlcpy(d->service, plan->svc->id, sizeof(d->service));
@@ -385,7 +395,11 @@ deferred_push(struct vakt_app *app, const struct vakt_app_deferred *d)
 		app->deferred =
 		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->deferred));
 	app->deferred[app->n_deferred++] = *d;
-	if (d->why == 0)
+	if (d->is_sms)
+		vakt_log_warnx("store: message %s forwarded by TwiML; its row "
+		               "waits for the database",
+		    d->call_sid);
+	else if (d->why == 0)
 		vakt_log_warnx("store: call %s answered; its row waits for "
 		               "the database",
 		    d->call_sid);
@@ -453,6 +467,67 @@ vakt_app_defer_call_if_lost(struct vakt_app *app, const char *call_sid,
 	    &app->lost[app->n_lost++], call_sid, caller, plan, who, now_ms);
 }
 
+static void
+sms_fill(struct vakt_app_deferred *d, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who, int64_t now_ms)
+{
+	deferred_fill(d, m->sid, m->from, plan, who, now_ms);
+	d->is_sms = true;
+	(void)vakt_strlcpy(d->to, m->to, sizeof(d->to));
+	d->body_len = m->body_len;
+	d->segments = m->segments;
+}
+
+void
+vakt_app_defer_sms(struct vakt_app *app, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who, int64_t now_ms)
+{
+	struct vakt_app_deferred d;
+
+	sms_fill(&d, m, plan, who, now_ms);
+	(void)deferred_push(app, &d);
+}
+
+void
+vakt_app_defer_sms_if_lost(struct vakt_app *app, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who, int64_t now_ms)
+{
+	if (app->n_lost == VAKT_APP_DEFERRED_MAX)
+		return;
+	if (app->lost == NULL)
+		app->lost =
+		    vakt_xcalloc(VAKT_APP_DEFERRED_MAX, sizeof(*app->lost));
+	sms_fill(&app->lost[app->n_lost++], m, plan, who, now_ms);
+}
+
+/*
+ * A message forwarded to beredskap by TwiML: log it with the safety
+ * plan, and let beredskap's reply go back to the sender.  No outbox
+ * rows: it has been forwarded.  0 or -1.
+ */
+static int
+write_sms(struct vakt_app *app, const struct vakt_app_deferred *d,
+    struct vakt_err *err)
+{
+	struct vakt_sms_meta m = {.sid = d->call_sid,
+	    .from = d->caller,
+	    .to = d->to,
+	    .body_len = d->body_len,
+	    .segments = d->segments};
+	const struct vakt_caller *who = &d->who;
+	int64_t id;
+	bool is_dup;
+
+	if (vakt_store_sms_add(
+	        app->store, &m, &d->plan, who, &id, &is_dup, err) == -1)
+		return -1;
+	if (is_dup || !vakt_e164_valid(d->caller))
+		return 0;
+	return vakt_store_thread_set(app->store, d->plan.svc->id,
+	    d->plan.steps[0].number, who->is_known ? who->youth.id : "",
+	    d->caller, d->now_ms, err);
+}
+
 /* Calls from first on whose rows were lost: defer them. */
 static void
 lost_defer(struct vakt_app *app, size_t first)
@@ -462,19 +537,48 @@ lost_defer(struct vakt_app *app, size_t first)
 	app->n_lost = first;
 }
 
+/* One deferred row in the open batch: 0 written (or dropped), -1 not. */
+static int
+deferred_one(
+    struct vakt_app *app, struct vakt_app_deferred *d, struct vakt_err *err)
+{
+	int64_t id;
+	bool is_dup;
+
+	if (d->why != 0) {
+		if (app->missed_fn == NULL ||
+		    app->missed_fn(app, d->call_sid, d->why, d->now_ms) != -1)
+			return 0;
+		vakt_err_set(err, "missed call %s", d->call_sid);
+		return -1;
+	}
+	d->plan.svc = vakt_config_service_by_id(app->cfg, d->service);
+	d->plan.day_name = d->day_name[0] != '\0' ? d->day_name : NULL;
+	if (d->plan.svc == NULL) {
+		vakt_log_errx(
+		    "store: %s not recorded: its service is gone", d->call_sid);
+		return 0;
+	}
+	if (d->is_sms)
+		return write_sms(app, d, err);
+	return vakt_store_call_add(app->store, d->call_sid, d->caller, &d->plan,
+	    &d->who, d->now_ms, &id, &is_dup, err);
+}
+
 /*
- * Write the deferred calls into this turn's batch (inside a request,
- * in its savepoint; else in one of their own).  They leave the list
- * only once the turn has committed: a call written twice is one row.
+ * Write the deferred rows into this turn's batch, each in a savepoint
+ * of its own: one that fails stays for a later turn without taking the
+ * others (or the turn) with it.  They leave the list only once the
+ * turn has committed: a row written twice is one row.
  */
 static void
 write_deferred(struct vakt_app *app)
 {
-	struct vakt_err err;
+	struct vakt_err err, err2;
 	int64_t now = vakt_clock_mono_ms();
-	size_t i;
+	size_t n = 0;
 
-	if (app->n_deferred == 0 || app->n_deferred_written > 0)
+	if (app->n_deferred == 0 || app->is_deferred_tried)
 		return;
 	/* A turn without writes tries at most once a second: BEGIN may
 	 * wait for the busy timeout while another process writes. */
@@ -484,48 +588,34 @@ write_deferred(struct vakt_app *app)
 	app->deferred_try_ms = now;
 	if (vakt_app_write(app) == -1)
 		return;
-	if (!app->is_in_request &&
-	    vakt_store_batch_mark(app->store, &err) == -1)
-		return;
-	for (i = 0; i < app->n_deferred; i++) {
+	app->is_deferred_tried = true;
+	for (size_t i = 0; i < app->n_deferred; i++) {
 		struct vakt_app_deferred *d = &app->deferred[i];
-		int64_t id;
-		bool is_dup;
+		bool was_turn = app->is_turn_faulted;
+		bool was_req = app->is_req_faulted;
 
-		if (d->why != 0) {
-			if (app->missed_fn != NULL &&
-			    app->missed_fn(
-			        app, d->call_sid, d->why, d->now_ms) == -1) {
-				vakt_err_set(
-				    &err, "missed call %s", d->call_sid);
-				break;
-			}
-			continue;
-		}
-		d->plan.svc = vakt_config_service_by_id(app->cfg, d->service);
-		d->plan.day_name = d->day_name[0] != '\0' ? d->day_name : NULL;
-		if (d->plan.svc == NULL) {
-			vakt_log_errx("store: call %s not recorded: its "
-			              "service is gone",
-			    d->call_sid);
-			continue;
-		}
-		if (vakt_store_call_add(app->store, d->call_sid, d->caller,
-		        &d->plan, &d->who, d->now_ms, &id, &is_dup, &err) == -1)
+		if (vakt_store_batch_mark(app->store, &err) == -1)
 			break;
+		if (deferred_one(app, d, &err) == 0) {
+			if (vakt_store_batch_keep(app->store, &err) == -1)
+				break;
+			d->is_written = true;
+			n++;
+			continue;
+		}
+		(void)vakt_store_batch_undo(app->store, &err2);
+		if (!vakt_store_batch_is_open(app->store)) {
+			vakt_app_fault(app, "deferred row", &err);
+			break;
+		}
+		/* Contained in its savepoint: not a fault of this turn. */
+		app->is_turn_faulted = was_turn;
+		app->is_req_faulted = was_req;
+		if (d->n_fails++ % 100 == 0)
+			vakt_log_warnx(
+			    "store: %s still waits: %s", d->call_sid, err.msg);
 	}
-	if (i < app->n_deferred) {
-		vakt_app_fault(app, "deferred call", &err);
-		if (!app->is_in_request)
-			(void)vakt_store_batch_undo(app->store, &err);
-		return;
-	}
-	if (!app->is_in_request &&
-	    vakt_store_batch_keep(app->store, &err) == -1) {
-		vakt_app_fault(app, "deferred call", &err);
-		return;
-	}
-	app->n_deferred_written = app->n_deferred;
+	app->n_deferred_written = n;
 	app->is_deferred_in_req = app->is_in_request;
 }
 
@@ -535,18 +625,25 @@ vakt_app_write_deferred(struct vakt_app *app)
 	write_deferred(app);
 }
 
-/* The turn is over: drop the deferred calls it made durable. */
+/* The turn is over: drop the deferred rows it made durable. */
 static void
 deferred_done(struct vakt_app *app, bool is_durable)
 {
-	size_t n = app->n_deferred_written;
+	size_t kept = 0, n = app->n_deferred_written;
 
 	app->n_deferred_written = 0;
+	app->is_deferred_tried = false;
+	for (size_t i = 0; i < app->n_deferred; i++) {
+		struct vakt_app_deferred *d = &app->deferred[i];
+
+		if (d->is_written && is_durable)
+			continue;
+		d->is_written = false;
+		app->deferred[kept++] = *d;
+	}
+	app->n_deferred = kept;
 	if (n == 0 || !is_durable)
 		return;
-	memmove(app->deferred, app->deferred + n,
-	    (app->n_deferred - n) * sizeof(*app->deferred));
-	app->n_deferred -= n;
 	app->counters.deferred_calls += n;
 	vakt_log_info("store: %zu deferred calls recorded", n);
 }

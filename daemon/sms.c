@@ -166,25 +166,31 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	struct vakt_strlist parts = {0};
 	const struct vakt_step *to;
 	struct vakt_caller who;
-	struct vakt_plan plan;
+	struct vakt_plan plan, safe;
 	struct vakt_err err;
 	int64_t id;
 	bool is_dup;
 
 	vakt_webhook_plan(app, svc, is_known_svc, m->from, now, &plan, &who);
 	to = &plan.steps[0];
-	/* If this turn's commit fails, the message still reaches a human. */
+	/* If this turn's commit fails, the message still reaches a human,
+	 * and its row (by the safety plan) is written later. */
 	render_failsafe(vakt_reply_failsafe(rep), svc, m);
+	vakt_router_safety(svc, &app->tz, now, VAKT_WHY_DIRECTORY_FAULT, &safe);
 	if (app->is_turn_faulted || vakt_app_write(app) == -1) {
 		forward_failsafe(app, rep, svc, m);
+		vakt_app_defer_sms(app, &meta, &safe, &who, now);
 		return;
 	}
 	if (vakt_store_sms_add(
 	        app->store, &meta, &plan, &who, &id, &is_dup, &err) == -1) {
 		vakt_app_fault(app, "sms add", &err);
 		forward_failsafe(app, rep, svc, m);
+		vakt_app_defer_sms(app, &meta, &safe, &who, now);
 		return;
 	}
+	if (!is_dup)
+		vakt_app_defer_sms_if_lost(app, &meta, &safe, &who, now);
 	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "contact=%lld from=%s%s", (long long)id,
 	    vakt_mask_e164(m->from, masked), is_dup ? " duplicate" : "");

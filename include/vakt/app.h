@@ -22,6 +22,7 @@ struct vakt_config;
 struct vakt_err;
 struct vakt_outbox;
 struct vakt_reply;
+struct vakt_sms_meta;
 struct vakt_store;
 struct vakt_writer;       /* daemon/app.c */
 struct vakt_app_deferred; /* daemon/app.c */
@@ -92,6 +93,7 @@ struct vakt_app {
 	size_t n_lost_at_req;      /* n_lost when the request began */
 	size_t n_deferred_written; /* of them, in this turn's batch */
 	bool is_deferred_in_req;   /* written by the request under way */
+	bool is_deferred_tried;    /* this turn tried to write them */
 	int64_t deferred_try_ms;   /* monotonic time of the last try */
 };
 
@@ -138,6 +140,20 @@ void vakt_app_defer_missed(
     struct vakt_app *app, const char *call_sid, int why, int64_t now_ms);
 void vakt_app_defer_missed_if_lost(
     struct vakt_app *app, const char *call_sid, int why, int64_t now_ms);
+
+/*
+ * A youth's message forwarded to beredskap by TwiML because its row
+ * could not be written (or, _if_lost, one whose row was written in this
+ * turn, should the request be rolled back or the commit fail or
+ * stall): logged later with plan (the safety plan), and beredskap's
+ * thread set so that a reply goes back to the sender.
+ */
+void vakt_app_defer_sms(struct vakt_app *app, const struct vakt_sms_meta *m,
+    const struct vakt_plan *plan, const struct vakt_caller *who,
+    int64_t now_ms);
+void vakt_app_defer_sms_if_lost(struct vakt_app *app,
+    const struct vakt_sms_meta *m, const struct vakt_plan *plan,
+    const struct vakt_caller *who, int64_t now_ms);
 
 /*
  * A call whose row was written in this turn, answered (if the row is
