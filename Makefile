@@ -139,8 +139,16 @@ $(BUILD)/vaktctl: $(BUILD)/daemon/vaktctl.o $(LIB) $(BUILD)/flags.stamp
 $(BUILD)/tests/unit/run: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS)
 
-$(BUILD)/tests/it/run: $(IT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB)
+$(BUILD)/tests/it/run: $(IT_SRC:%.c=$(BUILD)/%.o) $(TEST_HELPERS) $(LIB) \
+    | $(BUILD)/tests/fault/stall.so
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS) $(CRITERION_LIBS) -lpthread
+
+# The fault tests stall vaktd's fsync with this LD_PRELOAD shim; it is
+# built without sanitizers (ASan must come first in a sanitized vaktd).
+$(BUILD)/tests/fault/stall.so: tests/fault/stall.c
+	@mkdir -p $(@D)
+	$(CC) $(VAKT_CFLAGS) $(VAKT_TEST_WARN) $(VAKT_WERROR) -fPIC -shared \
+	    -o $@ $< -ldl
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VAKT_LIBS)

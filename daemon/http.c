@@ -113,6 +113,8 @@ struct vakt_http {
 	vakt_http_commit_fn *commit;
 	vakt_http_metrics_fn *metrics;
 	void *hook_arg;
+	vakt_http_request_fn *req_before, *req_after;
+	void *req_arg;
 	struct pending *queue;
 	size_t n_queue, cap_queue;
 	struct vakt_http_later *laters; /* requests answered later */
@@ -323,6 +325,41 @@ vakt_reply_note(struct vakt_reply *rep, const char *fmt, ...)
 	(void)vsnprintf(
 	    rep->note + used + 1, sizeof(rep->note) - used - 1, fmt, ap);
 	va_end(ap);
+}
+
+struct vakt_reply *
+vakt_reply_failsafe(struct vakt_reply *rep)
+{
+	if (rep->failsafe == NULL)
+		rep->failsafe = vakt_xcalloc(1, sizeof(*rep->failsafe));
+	return rep->failsafe;
+}
+
+void
+vakt_reply_use_failsafe(struct vakt_reply *rep)
+{
+	struct vakt_reply *alt = rep->failsafe;
+	char note[sizeof(rep->note)];
+
+	(void)vakt_strlcpy(note, rep->note, sizeof(note));
+	free(rep->body);
+	rep->body = NULL;
+	rep->len = 0;
+	rep->www_authenticate = NULL;
+	rep->failsafe = NULL;
+	rep->is_batched = false;
+	if (alt != NULL && alt->status != 0) {
+		vakt_reply_take(
+		    rep, alt->status, alt->content_type, alt->body, alt->len);
+		alt->body = NULL;
+	} else {
+		vakt_reply_text(rep, 503, "store unavailable");
+	}
+	(void)vakt_strlcpy(rep->note, note, sizeof(rep->note));
+	vakt_reply_note(rep, "failsafe%s", alt != NULL ? alt->note : "");
+	if (alt != NULL)
+		free(alt->body);
+	free(alt);
 }
 
 /*
@@ -861,10 +898,29 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (http->commit != NULL)
-		http->commit(http->hook_arg);
-	for (size_t i = 0; i < http->n_queue; i++)
+	/* Not durable: every reply that promised a write gets its
+	 * fail-safe alternative instead (logged with what it got). */
+	if (http->commit != NULL && http->commit(http->hook_arg) == -1) {
+		for (size_t i = 0; i < http->n_queue; i++) {
+			struct vakt_reply *rep = &http->queue[i].rep;
+
+			if (!rep->is_batched)
+				continue;
+			vakt_reply_use_failsafe(rep);
+			vakt_log_warnx("http: %s answered fail-safe (%d):"
+			               " its writes are not durable%s",
+			    http->queue[i].path, rep->status, rep->note);
+		}
+	}
+	for (size_t i = 0; i < http->n_queue; i++) {
+		struct vakt_reply *alt = http->queue[i].rep.failsafe;
+
+		if (alt != NULL)
+			free(alt->body);
+		free(alt);
+		http->queue[i].rep.failsafe = NULL;
 		send_one(http, &http->queue[i]);
+	}
 	http->n_queue = 0;
 	if (http->is_draining && http->n_in_flight == 0)
 		event_active(http->drain_ev, EV_TIMEOUT, 0);
@@ -1108,8 +1164,13 @@ request_cb(struct evhttp_request *req, void *arg)
 		peer_of(req, peer, sizeof(peer));
 		view.peer = peer;
 		view.internal = &p;
-		if (admit(r, &view, &p.rep) == 0)
+		if (admit(r, &view, &p.rep) == 0) {
+			if (http->req_before != NULL)
+				http->req_before(http->req_arg, &p.rep);
 			r->fn(r->arg, &view, &p.rep);
+			if (http->req_after != NULL)
+				http->req_after(http->req_arg, &p.rep);
+		}
 	}
 	if (p.rep.status == 405) {
 		char allow[32];
@@ -1373,6 +1434,15 @@ vakt_http_set_hooks(struct vakt_http *http, vakt_http_health_fn *health,
 	http->commit = commit;
 	http->metrics = metrics;
 	http->hook_arg = arg;
+}
+
+void
+vakt_http_set_request_hooks(struct vakt_http *http,
+    vakt_http_request_fn *before, vakt_http_request_fn *after, void *arg)
+{
+	http->req_before = before;
+	http->req_after = after;
+	http->req_arg = arg;
 }
 
 int

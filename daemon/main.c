@@ -119,17 +119,35 @@ health_hook(void *arg, struct vakt_err *err)
 {
 	struct vaktd *d = arg;
 
-	if (db_check(d, err) == -1)
+	/* Stalls and commit faults first: they keep us off the connection. */
+	if (vakt_app_health(&d->app, err) == -1)
 		return -1;
-	return vakt_store_ping(d->app.store, err);
+	return db_check(d, err);
 }
 
-static void
+static int
 commit_hook(void *arg)
 {
 	struct vaktd *d = arg;
 
-	vakt_app_turn_end(&d->app);
+	return vakt_app_turn_end(&d->app);
+}
+
+static void
+request_begin_hook(void *arg, struct vakt_reply *rep)
+{
+	struct vaktd *d = arg;
+
+	(void)rep;
+	vakt_app_request_begin(&d->app);
+}
+
+static void
+request_end_hook(void *arg, struct vakt_reply *rep)
+{
+	struct vaktd *d = arg;
+
+	vakt_app_request_end(&d->app, rep);
 }
 
 static void
@@ -159,7 +177,8 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	    (unsigned long long)c->calls, (unsigned long long)c->answered,
 	    (unsigned long long)c->missed, (unsigned long long)c->sms_in,
 	    (unsigned long long)c->rejected);
-	vakt_outbox_metrics(d->app.outbox, out);
+	if (!vakt_app_is_stalled(&d->app)) /* it reads the database */
+		vakt_outbox_metrics(d->app.outbox, out);
 	vakt_buf_printf(out,
 	    "# HELP vakt_store_errors_total Database statements that failed.\n"
 	    "# TYPE vakt_store_errors_total counter\n"
@@ -168,12 +187,33 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	    "plan (beredskap, fallback) because of a fault.\n"
 	    "# TYPE vakt_failsafe_plans_total counter\n"
 	    "vakt_failsafe_plans_total %llu\n"
+	    "# HELP vakt_failsafe_replies_total Replies replaced by their "
+	    "fail-safe alternative because their writes were not durable.\n"
+	    "# TYPE vakt_failsafe_replies_total counter\n"
+	    "vakt_failsafe_replies_total %llu\n"
+	    "# HELP vakt_commit_stalls_total Commits that outlived their "
+	    "deadline.\n"
+	    "# TYPE vakt_commit_stalls_total counter\n"
+	    "vakt_commit_stalls_total %llu\n"
+	    "# HELP vakt_deferred_calls_total Calls and missed-call marks "
+	    "recorded after they were "
+	    "answered (the database could not be written at once).\n"
+	    "# TYPE vakt_deferred_calls_total counter\n"
+	    "vakt_deferred_calls_total %llu\n"
+	    "# HELP vakt_store_faulted Whether the last commit failed or is "
+	    "stalled (/healthz says 503).\n"
+	    "# TYPE vakt_store_faulted gauge\n"
+	    "vakt_store_faulted %d\n"
 	    "# HELP vakt_config_reloads_total SIGHUP reloads, by result.\n"
 	    "# TYPE vakt_config_reloads_total counter\n"
 	    "vakt_config_reloads_total{result=\"ok\"} %llu\n"
 	    "vakt_config_reloads_total{result=\"refused\"} %llu\n",
 	    (unsigned long long)c->store_errors,
 	    (unsigned long long)c->failsafe_plans,
+	    (unsigned long long)c->failsafe_replies,
+	    (unsigned long long)c->commit_stalls,
+	    (unsigned long long)c->deferred_calls,
+	    d->app.is_commit_faulted || d->app.is_stalled ? 1 : 0,
 	    (unsigned long long)c->reloads,
 	    (unsigned long long)c->reload_failures);
 }
@@ -212,8 +252,12 @@ reload(struct vaktd *d)
 	lim = limits_of(neu);
 	vakt_http_set_limits(d->http, &lim);
 	d->app.counters.reloads++;
-	if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
-	        neu->path, "", vakt_clock_now_ms(), &err) == -1)
+	/* A stalled commit holds the database: do not wait for the disk. */
+	if (vakt_app_is_stalled(&d->app))
+		vakt_log_warnx(
+		    "store: reload not audited: a commit is stalled");
+	else if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
+	             neu->path, "", vakt_clock_now_ms(), &err) == -1)
 		vakt_log_warnx("store: %s", err.msg);
 	vakt_log_info(
 	    "config: reloaded %s services=%zu", neu->path, neu->n_services);
@@ -267,7 +311,9 @@ dbcheck_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	(void)db_check(d, &err);
+	/* A stalled commit holds the connection: look next time. */
+	if (!d->app.is_stalled)
+		(void)db_check(d, &err);
 }
 
 /* The retention purge: a minute after start, then daily, in steps. */
@@ -356,6 +402,8 @@ start(struct vaktd *d)
 		return EX_OSERR;
 	}
 	vakt_http_set_hooks(d->http, health_hook, commit_hook, metrics_hook, d);
+	vakt_http_set_request_hooks(
+	    d->http, request_begin_hook, request_end_hook, d);
 	vakt_voice_routes(d->http, &d->app);
 	vakt_sms_routes(d->http, &d->app);
 	d->api = vakt_api_new(d->http, d->base, &d->app);
@@ -391,6 +439,7 @@ stop(struct vaktd *d)
 		event_free(d->ev_dbcheck);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	vakt_app_fini(&d->app);
 	vakt_store_close(d->app.store);
 	vakt_config_free(d->cfg);
 }

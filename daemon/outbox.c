@@ -822,9 +822,17 @@ scan(struct vakt_outbox *ob)
 static void
 scan_cb(evutil_socket_t fd, short kind, void *arg)
 {
+	struct vakt_outbox *ob = arg;
+	const struct timeval later = {1, 0};
+
 	(void)fd;
 	(void)kind;
-	scan(arg);
+	/* A stalled commit holds the database: do not wait for the disk. */
+	if (vakt_app_is_stalled(ob->app)) {
+		event_add(ob->scan_timer, &later);
+		return;
+	}
+	scan(ob);
 }
 
 /*
@@ -842,7 +850,8 @@ ckpt_cb(evutil_socket_t fd, short kind, void *arg)
 
 	(void)fd;
 	(void)kind;
-	if (vakt_store_batch_is_open(ob->app->store)) {
+	if (vakt_app_is_stalled(ob->app) ||
+	    vakt_store_batch_is_open(ob->app->store)) {
 		event_add(ob->ckpt_timer, &later);
 		return;
 	}

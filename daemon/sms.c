@@ -147,8 +147,8 @@ queue_parts(struct vakt_app *app, const struct vakt_service *svc,
  * that it still reaches a human.  Nothing of it is logged.
  */
 static void
-forward_failsafe(struct vakt_app *app, struct vakt_reply *rep,
-    const struct vakt_service *svc, const struct vakt_twilio_sms *m)
+render_failsafe(struct vakt_reply *rep, const struct vakt_service *svc,
+    const struct vakt_twilio_sms *m)
 {
 	struct vakt_caller none = {0};
 	struct vakt_strlist parts = {0};
@@ -156,16 +156,43 @@ forward_failsafe(struct vakt_app *app, struct vakt_reply *rep,
 	size_t len;
 	char *body;
 
-	app->counters.failsafe_plans++;
 	sender_tag(&none, m->from, tag, sizeof(tag));
 	forward_parts(m, tag, &parts);
 	body = vakt_twilio_render_messages(
 	    svc->beredskap, svc->number, parts.v, parts.n, &len);
 	vakt_strlist_free(&parts);
 	vakt_webhook_xml(rep, body, len);
-	vakt_reply_note(rep, "failsafe to=beredskap");
+	vakt_reply_note(rep, "to=beredskap");
+}
+
+static void
+forward_failsafe(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_sms *m)
+{
+	app->counters.failsafe_plans++;
+	render_failsafe(rep, svc, m);
+	vakt_reply_note(rep, "failsafe");
 	vakt_log_errx("sms: database unavailable; message forwarded to "
 	              "beredskap by TwiML and not logged");
+}
+
+/*
+ * A staff message whose handling cannot be made durable: tell the
+ * staff member, by TwiML, that nothing was sent.
+ */
+static void
+staff_failsafe(struct vakt_reply *rep, const struct vakt_service *svc,
+    const struct vakt_twilio_sms *m)
+{
+	static char text[] = "vakt: Svaret ble ikke sendt på grunn av en "
+	                     "feil hos vakt. Send det på nytt om litt.";
+	char *parts[] = {text};
+	size_t len;
+	char *body =
+	    vakt_twilio_render_messages(m->from, svc->number, parts, 1, &len);
+
+	vakt_webhook_xml(rep, body, len);
+	vakt_reply_note(rep, "to=staff");
 }
 
 /* A youth's (or unknown number's) message: log, forward, set thread. */
@@ -183,7 +210,7 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	struct vakt_strlist parts = {0};
 	const struct vakt_step *to;
 	struct vakt_caller who;
-	struct vakt_plan plan;
+	struct vakt_plan plan, safe;
 	struct vakt_err err;
 	int64_t id;
 	bool is_dup;
@@ -191,16 +218,24 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	vakt_webhook_plan(app, svc, is_known_svc, m->from, now, &plan, &who);
 	plan_debug("sms", &plan, m->from);
 	to = &plan.steps[0];
+	/* If this turn's commit fails, the message still reaches a human,
+	 * and its row (by the safety plan) is written later. */
+	render_failsafe(vakt_reply_failsafe(rep), svc, m);
+	vakt_router_safety(svc, &app->tz, now, VAKT_WHY_DIRECTORY_FAULT, &safe);
 	if (app->is_turn_faulted || vakt_app_write(app) == -1) {
 		forward_failsafe(app, rep, svc, m);
+		vakt_app_defer_sms(app, &meta, &safe, &who, now);
 		return;
 	}
 	if (vakt_store_sms_add(
 	        app->store, &meta, &plan, &who, &id, &is_dup, &err) == -1) {
 		vakt_app_fault(app, "sms add", &err);
 		forward_failsafe(app, rep, svc, m);
+		vakt_app_defer_sms(app, &meta, &safe, &who, now);
 		return;
 	}
+	if (!is_dup)
+		vakt_app_defer_sms_if_lost(app, &meta, &safe, &who, now);
 	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "contact=%lld from=%s%s", (long long)id,
 	    vakt_mask_e164(m->from, masked), is_dup ? " duplicate" : "");
@@ -470,6 +505,7 @@ staff_message(struct vakt_app *app, struct vakt_reply *rep,
 
 	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "staff=%s", staff_id);
+	staff_failsafe(vakt_reply_failsafe(rep), svc, m);
 	if (seen != 0) {
 		if (seen == -1)
 			vakt_app_fault(app, "message seen", &err);

@@ -920,7 +920,7 @@ db_open(struct vakt_store *st, int busy_timeout_ms, bool is_create,
 		return -1;
 	rc = sqlite3_open_v2(st->path, &st->db,
 	    SQLITE_OPEN_READWRITE | (is_create ? SQLITE_OPEN_CREATE : 0) |
-	        SQLITE_OPEN_NOMUTEX,
+	        SQLITE_OPEN_FULLMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
 		vakt_err_set(err, "%s: cannot open: %s", st->path,
@@ -2430,6 +2430,43 @@ bool
 vakt_store_batch_is_open(struct vakt_store *st)
 {
 	return !sqlite3_get_autocommit(st->db);
+}
+
+/*
+ * One request's savepoint inside the batch.  Plain statements (no
+ * prepared copy): they run once per request, not per row.
+ */
+static int
+batch_exec(struct vakt_store *st, const char *sql, const char *what,
+    struct vakt_err *err)
+{
+	if (sqlite3_get_autocommit(st->db)) {
+		vakt_err_set(err, "%s: the batch is no longer open", what);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, what, err);
+	return 0;
+}
+
+int
+vakt_store_batch_mark(struct vakt_store *st, struct vakt_err *err)
+{
+	return batch_exec(st, "SAVEPOINT request", "request savepoint", err);
+}
+
+int
+vakt_store_batch_keep(struct vakt_store *st, struct vakt_err *err)
+{
+	return batch_exec(st, "RELEASE request", "request release", err);
+}
+
+int
+vakt_store_batch_undo(struct vakt_store *st, struct vakt_err *err)
+{
+	st->is_nested = false;
+	return batch_exec(st, "ROLLBACK TO request; RELEASE request",
+	    "request rollback", err);
 }
 
 /* ---------------------------------------------------------------- */

@@ -117,6 +117,26 @@ plan_debug(const char *what, const struct vakt_plan *plan, const char *from)
 }
 
 /*
+ * The answer to a new call if its row cannot be made durable: the
+ * safety plan (beredskap, then fallback) without a contact, which
+ * /next follows from memory.  *plan gets that plan.
+ */
+static void
+failsafe_dial(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_call *call,
+    struct vakt_plan *plan)
+{
+	struct vakt_twilio_ref ref = {.step = 1};
+
+	vakt_router_safety(
+	    svc, &app->tz, vakt_clock_now_ms(), VAKT_WHY_DIRECTORY_FAULT, plan);
+	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
+	ref.role = plan->steps[0].role;
+	reply_dial(app, vakt_reply_failsafe(rep), svc, &ref, &plan->steps[0],
+	    call->from);
+}
+
+/*
  * POST /twilio/voice: a call comes in.  Log it with its plan and ring
  * step 1.  The same CallSid again gets the same first step.
  */
@@ -129,7 +149,7 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	const struct vakt_service *svc;
 	struct vakt_call_rec rec;
 	struct vakt_caller who;
-	struct vakt_plan plan;
+	struct vakt_plan plan, safe;
 	struct vakt_err err;
 	char masked[VAKT_E164_LEN];
 	int64_t now = vakt_clock_now_ms();
@@ -147,12 +167,21 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	plan_debug("voice", &plan, call.from);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
-	if (vakt_app_write(app) == 0) {
-		if (vakt_store_call_add(app->store, call.call_sid, call.from,
-		        &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
-			vakt_app_fault(app, "call add", &err);
-			ref.contact = 0;
-		}
+	failsafe_dial(app, rep, svc, &call, &safe);
+	if (vakt_app_write(app) == -1) {
+		/* Ring as planned now; the row follows when it can. */
+		vakt_app_defer_call(
+		    app, call.call_sid, call.from, &plan, &who, now);
+	} else if (vakt_store_call_add(app->store, call.call_sid, call.from,
+	               &plan, &who, now, &ref.contact, &is_dup, &err) == -1) {
+		/* Answered by the safety plan; its row follows later. */
+		vakt_app_fault(app, "call add", &err);
+		vakt_app_defer_call(
+		    app, call.call_sid, call.from, &safe, &who, now);
+		ref.contact = 0;
+	} else if (!is_dup) {
+		vakt_app_defer_call_if_lost(
+		    app, call.call_sid, call.from, &safe, &who, now);
 	}
 	/* A retried webhook: answer with the first step it got before. */
 	if (is_dup &&
@@ -239,25 +268,70 @@ queue_alerts(struct vakt_app *app, const struct vakt_service *svc,
 	free(text);
 }
 
-/* Mark the call missed (once) and alert. */
-static void
-call_missed(struct vakt_app *app, const struct vakt_service *svc,
+/*
+ * Mark the call missed (once) and queue its alerts, in the open batch.
+ * 0, or -1 if the database failed (the fault is recorded).
+ */
+static int
+missed_now(struct vakt_app *app, const struct vakt_service *svc,
     const struct vakt_call_rec *rec, enum vakt_missed why, int64_t now_ms)
 {
 	struct vakt_err err;
 	bool changed = false;
 
-	if (vakt_app_write(app) == -1)
-		return;
 	if (vakt_store_call_missed(
 	        app->store, rec->id, why, now_ms, &changed, &err) == -1) {
 		vakt_app_fault(app, "call missed", &err);
-		return;
+		return -1;
 	}
 	if (!changed)
-		return;
+		return 0;
 	app->counters.missed++;
 	queue_alerts(app, svc, rec);
+	return app->is_turn_faulted ? -1 : 0;
+}
+
+/*
+ * Mark the call missed (once) and alert.  What cannot be written now,
+ * or is lost with the turn's commit, is done once the database works
+ * again (vakt_app_defer_missed()).
+ */
+static void
+call_missed(struct vakt_app *app, const struct vakt_service *svc,
+    const struct vakt_call_rec *rec, enum vakt_missed why, int64_t now_ms)
+{
+	if (vakt_app_write(app) == -1 ||
+	    missed_now(app, svc, rec, why, now_ms) == -1) {
+		vakt_app_defer_missed(app, rec->call_sid, (int)why, now_ms);
+		return;
+	}
+	vakt_app_defer_missed_if_lost(app, rec->call_sid, (int)why, now_ms);
+}
+
+/* app->missed_fn: a deferred missed call, once it can be written. */
+static int
+missed_later(
+    struct vakt_app *app, const char *call_sid, int why, int64_t now_ms)
+{
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	int found =
+	    vakt_store_call_get_by_sid(app->store, call_sid, &rec, &err);
+
+	if (found == -1) {
+		vakt_app_fault(app, "call get", &err);
+		return -1;
+	}
+	if (found == 0) {
+		vakt_log_errx("voice: missed call %s has no row; its alert "
+		              "is lost",
+		    call_sid);
+		return 0;
+	}
+	if (missed_now(app, vakt_webhook_service_by_id(app, rec.service), &rec,
+	        (enum vakt_missed)why, now_ms) == -1)
+		return -1;
+	return 1;
 }
 
 /*
@@ -368,6 +442,48 @@ failsafe_missed(struct vakt_app *app, const struct vakt_service *svc,
 	               "database",
 	    d->call.call_sid);
 	queue_alerts(app, svc, &rec);
+	/* Not queued: once its row is written (deferred), alert by it. */
+	if (app->is_turn_faulted)
+		vakt_app_defer_missed(app, d->call.call_sid,
+		    VAKT_MISSED_EXHAUSTED, rec.received_ms);
+}
+
+/*
+ * The answer by the safety plan from the role that just rang, without
+ * the database: hang up (answered), end (the caller hung up), ring the
+ * next role, or the closing message.  True if the call is now missed.
+ */
+static bool
+next_safe_reply(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
+    const struct vakt_twilio_dial *d)
+{
+	struct vakt_twilio_ref next = *ref;
+	struct vakt_plan plan;
+	enum vakt_leg_outcome out = leg_outcome(svc, d, d->bridged == 1);
+
+	if (out == VAKT_LEG_ANSWERED) {
+		reply_hangup(rep);
+		return false;
+	}
+	if (out == VAKT_LEG_CALLER_HANGUP) {
+		vakt_webhook_empty(rep);
+		return true;
+	}
+	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
+	    VAKT_WHY_DIRECTORY_FAULT, &plan);
+	for (size_t k = 0; k < plan.n_steps; k++) {
+		if (plan.steps[k].role <= ref->role ||
+		    ref->step >= VAKT_PLAN_MAX)
+			continue;
+		next.contact = 0;
+		next.step = ref->step + 1;
+		next.role = plan.steps[k].role;
+		reply_dial(app, rep, svc, &next, &plan.steps[k], d->call.from);
+		return false;
+	}
+	reply_nobody(rep, svc);
+	return true;
 }
 
 /*
@@ -380,36 +496,12 @@ next_failsafe(struct vakt_app *app, struct vakt_reply *rep,
     const struct vakt_service *svc, const struct vakt_twilio_ref *ref,
     const struct vakt_twilio_dial *d)
 {
-	struct vakt_twilio_ref next = *ref;
-	struct vakt_plan plan;
-	enum vakt_leg_outcome out = leg_outcome(svc, d, d->bridged == 1);
-
 	app->counters.failsafe_plans++;
 	vakt_reply_note(rep, "contact=0 leg=%d outcome=%s failsafe", ref->step,
-	    vakt_contact_leg_outcome_name(out));
-	if (out == VAKT_LEG_ANSWERED) {
-		reply_hangup(rep);
-		return;
-	}
-	if (out == VAKT_LEG_CALLER_HANGUP) {
+	    vakt_contact_leg_outcome_name(
+	        leg_outcome(svc, d, d->bridged == 1)));
+	if (next_safe_reply(app, rep, svc, ref, d))
 		failsafe_missed(app, svc, d);
-		vakt_webhook_empty(rep);
-		return;
-	}
-	vakt_router_safety(svc, &app->tz, vakt_clock_now_ms(),
-	    VAKT_WHY_DIRECTORY_FAULT, &plan);
-	for (size_t k = 0; k < plan.n_steps; k++) {
-		if (plan.steps[k].role <= ref->role ||
-		    ref->step >= VAKT_PLAN_MAX)
-			continue;
-		next.contact = 0;
-		next.step = ref->step + 1;
-		next.role = plan.steps[k].role;
-		reply_dial(app, rep, svc, &next, &plan.steps[k], d->call.from);
-		return;
-	}
-	failsafe_missed(app, svc, d);
-	reply_nobody(rep, svc);
 }
 
 /*
@@ -426,7 +518,7 @@ load_call(struct vakt_app *app, int64_t id, const char *call_sid,
 	struct vakt_err err;
 	int found;
 
-	if (id == 0)
+	if (id == 0 || vakt_app_read(app) == -1)
 		return false;
 	found = vakt_store_call_get(app->store, id, rec, &err);
 	if (found == -1)
@@ -441,6 +533,35 @@ load_call(struct vakt_app *app, int64_t id, const char *call_sid,
 		found = 0;
 	}
 	return found == 1 && rec->n_steps > 0;
+}
+
+/*
+ * A call answered while its row could not be written rings with
+ * contact 0, and its row is written later (vakt_app_defer_call()).
+ * Once the row exists, the call's later webhooks take it up again if
+ * it planned the step that rang; else they go on without it.
+ */
+static void
+adopt_call(
+    struct vakt_app *app, struct vakt_twilio_ref *ref, const char *call_sid)
+{
+	struct vakt_call_rec rec;
+	struct vakt_err err;
+	int found;
+
+	if (ref->contact != 0 || call_sid[0] == '\0' ||
+	    vakt_app_read(app) == -1)
+		return;
+	vakt_app_write_deferred(app);
+	found = vakt_store_call_get_by_sid(app->store, call_sid, &rec, &err);
+	if (found == -1)
+		vakt_app_fault(app, "call get", &err);
+	if (found != 1 || ref->step < 1 || ref->step > (int)rec.n_steps ||
+	    rec.steps[ref->step - 1].role != ref->role)
+		return;
+	ref->contact = rec.id;
+	vakt_log_info("voice: call %s goes on as contact %lld", call_sid,
+	    (long long)rec.id);
 }
 
 /*
@@ -467,6 +588,9 @@ next_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	svc = vakt_webhook_service_by_id(app, ref.service);
+	adopt_call(app, &ref, d.call.call_sid);
+	/* If this turn's commit fails: the safety plan from this role. */
+	(void)next_safe_reply(app, vakt_reply_failsafe(rep), svc, &ref, &d);
 	if (load_call(app, ref.contact, d.call.call_sid, &rec) &&
 	    ref.step <= (int)rec.n_steps)
 		next_logged(app, rep, svc, &ref, &d, &rec);
@@ -551,6 +675,8 @@ confirm_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		return;
 	}
 	/* Bridge even if this cannot be recorded: a human said yes. */
+	vakt_webhook_empty(vakt_reply_failsafe(rep));
+	adopt_call(app, &ref, dg.parent_sid);
 	if (load_call(app, ref.contact, dg.parent_sid, &rec) &&
 	    vakt_app_write(app) == 0 &&
 	    vakt_store_leg_confirm(app->store, ref.contact, ref.step,
@@ -621,6 +747,11 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	vakt_reply_note(rep, "status=%s", st.call_status);
 	if (!is_final_status(st.call_status))
 		return;
+	if (vakt_app_read(app) == -1) {
+		/* Not recorded now: ask Twilio to send it again. */
+		vakt_reply_text(rep, 503, "store unavailable");
+		return;
+	}
 	found = vakt_store_call_get_by_sid(app->store, st.call_sid, &rec, &err);
 	if (found != 1) {
 		if (found == -1)
@@ -640,6 +771,7 @@ status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 void
 vakt_voice_routes(struct vakt_http *http, struct vakt_app *app)
 {
+	app->missed_fn = missed_later;
 	vakt_http_route(http, "/twilio/voice", VAKT_POST, true, voice_cb, app);
 	vakt_http_route(
 	    http, "/twilio/voice/next", VAKT_POST, true, next_cb, app);

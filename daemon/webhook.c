@@ -100,13 +100,18 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 		vakt_router_plan(svc, who, &app->tz, now_ms, plan);
 		return;
 	}
-	if (vakt_app_write(app) == -1 ||
+	/*
+	 * Read before the write batch opens: under WAL a read never waits
+	 * for another process's write lock (vaktctl import), so the caller
+	 * is still routed to the coordinator while one is held.
+	 */
+	if (vakt_app_read(app) == -1 ||
 	    vakt_store_lookup_caller(app->store, svc->id, num,
 	        vakt_date_make(civ.year, civ.month, civ.day), who,
 	        &err) == -1) {
 		char masked[VAKT_E164_LEN];
 
-		if (!app->is_turn_faulted)
+		if (!app->is_stalled)
 			vakt_app_fault(app, "lookup", &err);
 		app->counters.failsafe_plans++;
 		vakt_log_warnx("twilio: safety plan for %s: database "

@@ -76,7 +76,22 @@ struct vakt_reply {
 	size_t len;
 	const char *www_authenticate; /* static string or NULL */
 	char note[160];               /* " key=value…" appended to the log */
+	/*
+	 * The answer if this turn's commit fails (owned; NULL: a 503), and
+	 * whether the request wrote into the turn's batch (set by the
+	 * request hook).  Only a batched reply is replaced.
+	 */
+	struct vakt_reply *failsafe;
+	bool is_batched;
 };
+
+/*
+ * The fail-safe alternative of rep, created empty on first use: fill it
+ * with the vakt_reply_* functions like rep itself.
+ */
+struct vakt_reply *vakt_reply_failsafe(struct vakt_reply *rep);
+/* Replace rep by its fail-safe alternative (or a 503 if it has none). */
+void vakt_reply_use_failsafe(struct vakt_reply *rep);
 
 /* Set a plain-text reply (text/plain; charset=utf-8), body from fmt. */
 void vakt_reply_text(struct vakt_reply *rep, int status, const char *fmt, ...)
@@ -104,7 +119,14 @@ void vakt_http_finish(struct vakt_http_later *later, struct vakt_reply *rep);
 typedef void vakt_http_handler_fn(
     void *arg, const struct vakt_req *req, struct vakt_reply *rep);
 typedef int vakt_http_health_fn(void *arg, struct vakt_err *err);
-typedef void vakt_http_commit_fn(void *arg);
+/*
+ * Commit the turn's writes: 0, or -1 if they are not durable (failed,
+ * or still stalled past the deadline): the turn's batched replies are
+ * then replaced by their fail-safe alternatives.
+ */
+typedef int vakt_http_commit_fn(void *arg);
+/* Around each routed handler: before it runs, and after with its reply. */
+typedef void vakt_http_request_fn(void *arg, struct vakt_reply *rep);
 /* Append Prometheus text lines to out. */
 typedef void vakt_http_metrics_fn(void *arg, struct vakt_buf *out);
 
@@ -149,6 +171,10 @@ void vakt_http_route(struct vakt_http *http, const char *path, unsigned methods,
  * out, extra metrics for /metrics.  Any may be NULL. */
 void vakt_http_set_hooks(struct vakt_http *http, vakt_http_health_fn *health,
     vakt_http_commit_fn *commit, vakt_http_metrics_fn *metrics, void *arg);
+
+/* Hooks around each routed handler (request savepoints).  May be NULL. */
+void vakt_http_set_request_hooks(struct vakt_http *http,
+    vakt_http_request_fn *before, vakt_http_request_fn *after, void *arg);
 
 /* Listen on addr:port (port 0 picks one); *bound gets the port. */
 int vakt_http_listen(struct vakt_http *http, const char *addr, int port,

@@ -226,6 +226,17 @@ int vakt_store_batch_commit(struct vakt_store *st, struct vakt_err *err);
 bool vakt_store_batch_is_open(struct vakt_store *st);
 
 /*
+ * One request's writes inside the open batch: mark opens its savepoint,
+ * keep releases it into the batch, undo rolls back to it and drops it,
+ * so a request that fails half-way leaves nothing of itself behind.
+ * Each returns -1 (err set) if the batch is gone: SQLite rolls a whole
+ * transaction back by itself after some errors (disk full, I/O).
+ */
+int vakt_store_batch_mark(struct vakt_store *st, struct vakt_err *err);
+int vakt_store_batch_keep(struct vakt_store *st, struct vakt_err *err);
+int vakt_store_batch_undo(struct vakt_store *st, struct vakt_err *err);
+
+/*
  * The contact log of calls.  A call keeps its plan (the steps as
  * planned when it came in) and one leg row per step that rang.
  */

@@ -41,9 +41,10 @@ const struct vakt_service *vakt_webhook_service_by_id(
 
 /*
  * The plan for a contact from `from` to svc at now_ms, with what the
- * directory knows (who).  Opens the turn's batch.  An unknown service
- * number, a database failure or a clock failure give the safety plan
- * (failures are counted and logged).
+ * directory knows (who), read before any write batch opens (a write
+ * lock held elsewhere does not delay it).  An unknown service number,
+ * a database failure or a clock failure give the safety plan (failures
+ * are counted and logged).
  */
 void vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
     bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,

@@ -302,8 +302,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 	cr_assert_eq(VAKT_STORE_VERSION, 5);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
-	cr_assert_eq(
-	    raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
+	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
 	cr_assert_eq(
 	    raw_int(t.path,
 	        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -1958,6 +1957,61 @@ Test(store, purge_clock_follows_the_mark_not_a_jumped_clock_issue10)
 	    vakt_store_purge_clock(st, NOW_MS + 31 * DAY_MS, &trusted, &err), 0,
 	    "%s", err.msg);
 	cr_assert_eq(trusted, NOW_MS + 31 * DAY_MS);
+}
+
+/* ---------------------------------------------------------------- */
+/* Request savepoints inside the batch (issue 10, B7). */
+
+static int
+coord_exists(struct vakt_store *st, const char *id)
+{
+	struct vakt_coordinator c;
+	struct vakt_err err = {0};
+	int found = vakt_store_coordinator_get(st, id, &c, &err);
+
+	cr_assert_neq(found, -1, "get %s: %s", id, err.msg);
+	return found;
+}
+
+Test(store, a_request_rolled_back_to_its_savepoint_leaves_the_batch_issue10)
+{
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct tmp t;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_batch_begin(st, &err), 0, "%s", err.msg);
+	/* The first request's write is kept in the batch. */
+	cr_assert_eq(vakt_store_batch_mark(st, &err), 0, "%s", err.msg);
+	add_coord(st, "kari", "due", "Kari", "+4791000001");
+	cr_assert_eq(vakt_store_batch_keep(st, &err), 0, "%s", err.msg);
+	/* The second wrote two rows, then failed: both go. */
+	cr_assert_eq(vakt_store_batch_mark(st, &err), 0, "%s", err.msg);
+	add_coord(st, "nina", "due", "Nina", "+4791000002");
+	add_coord(st, "per", "due", "Per", "+4791000003");
+	cr_assert_eq(vakt_store_batch_undo(st, &err), 0, "%s", err.msg);
+	cr_assert(vakt_store_batch_is_open(st));
+	cr_assert_eq(vakt_store_batch_commit(st, &err), 0, "%s", err.msg);
+	cr_assert_eq(coord_exists(st, "kari"), 1);
+	cr_assert_eq(coord_exists(st, "nina"), 0);
+	cr_assert_eq(coord_exists(st, "per"), 0);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, a_request_savepoint_needs_an_open_batch_issue10)
+{
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct tmp t;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_batch_mark(st, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "no longer open"), "%s", err.msg);
+	cr_assert_eq(vakt_store_batch_undo(st, &err), -1);
+	cr_assert_eq(vakt_store_batch_keep(st, &err), -1);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
