@@ -1124,13 +1124,56 @@ allow_of(unsigned methods, char *out, size_t len)
 	return out;
 }
 
+/*
+ * A routed request: build the full view (headers, body, peer), check
+ * it against the route, and call the handler between the request
+ * hooks (the store's per-request savepoint).
+ */
+static void
+dispatch(struct vakt_http *http, struct route *r, struct evhttp_request *req,
+    struct vakt_req *view, struct pending *p)
+{
+	char peer[64];
+
+	copy_headers(req, &view->headers);
+	copy_body(req, view);
+	peer_of(req, peer, sizeof(peer));
+	view->peer = peer;
+	view->internal = p;
+	if (admit(r, view, &p->rep) == 0) {
+		if (http->req_before != NULL)
+			http->req_before(http->req_arg, &p->rep);
+		r->fn(r->arg, view, &p->rep);
+		if (http->req_after != NULL)
+			http->req_after(http->req_arg, &p->rep);
+	}
+	view->peer = NULL; /* peer[] ends here */
+}
+
+/*
+ * The handler will answer on a later turn: its reply is dropped, only
+ * the access-log note is kept, and the pending entry moves into the
+ * later object vakt_http_later() made.
+ */
+static void
+park_later(struct pending *p)
+{
+	char note[sizeof(p->rep.note)];
+
+	(void)vakt_strlcpy(note, p->rep.note, sizeof(note));
+	free(p->rep.body);
+	p->rep = (struct vakt_reply){0};
+	(void)vakt_strlcpy(p->rep.note, note, sizeof(p->rep.note));
+	p->later->p = *p;
+	p->later->p.later = NULL;
+}
+
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct vakt_http *http = arg;
 	struct vakt_req view = {0};
 	struct pending p = {0};
-	char peer[64];
 	struct route *r;
 	struct conn *c;
 
@@ -1159,18 +1202,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	} else if (r == NULL) {
 		vakt_reply_text(&p.rep, 404, "not found");
 	} else {
-		copy_headers(req, &view.headers);
-		copy_body(req, &view);
-		peer_of(req, peer, sizeof(peer));
-		view.peer = peer;
-		view.internal = &p;
-		if (admit(r, &view, &p.rep) == 0) {
-			if (http->req_before != NULL)
-				http->req_before(http->req_arg, &p.rep);
-			r->fn(r->arg, &view, &p.rep);
-			if (http->req_after != NULL)
-				http->req_after(http->req_arg, &p.rep);
-		}
+		dispatch(http, r, req, &view, &p);
 	}
 	if (p.rep.status == 405) {
 		char allow[32];
@@ -1179,18 +1211,10 @@ request_cb(struct evhttp_request *req, void *arg)
 		    "Allow", allow_of(r->methods, allow, sizeof(allow)));
 	}
 	view_free(&view);
-	if (p.later != NULL) {
-		char note[sizeof(p.rep.note)];
-
-		(void)vakt_strlcpy(note, p.rep.note, sizeof(note));
-		free(p.rep.body);
-		p.rep = (struct vakt_reply){0};
-		(void)vakt_strlcpy(p.rep.note, note, sizeof(p.rep.note));
-		p.later->p = p;
-		p.later->p.later = NULL;
-		return;
-	}
-	enqueue(http, &p);
+	if (p.later != NULL)
+		park_later(&p);
+	else
+		enqueue(http, &p);
 }
 
 struct vakt_http_later *

@@ -151,34 +151,10 @@ request_end_hook(void *arg, struct vakt_reply *rep)
 }
 
 static void
-metrics_hook(void *arg, struct vakt_buf *out)
+metrics_store(const struct vaktd *d, struct vakt_buf *out)
 {
-	struct vaktd *d = arg;
 	const struct vakt_counters *c = &d->app.counters;
 
-	vakt_buf_printf(out,
-	    "# HELP vakt_build_info Version of this vaktd.\n"
-	    "# TYPE vakt_build_info gauge\n"
-	    "vakt_build_info{version=\"%s\"} 1\n",
-	    VAKT_VERSION);
-	vakt_buf_printf(out,
-	    "# HELP vakt_calls_total Calls by what became of them.\n"
-	    "# TYPE vakt_calls_total counter\n"
-	    "vakt_calls_total{event=\"received\"} %llu\n"
-	    "vakt_calls_total{event=\"answered\"} %llu\n"
-	    "vakt_calls_total{event=\"missed\"} %llu\n"
-	    "# HELP vakt_sms_received_total Messages received.\n"
-	    "# TYPE vakt_sms_received_total counter\n"
-	    "vakt_sms_received_total %llu\n"
-	    "# HELP vakt_webhooks_rejected_total Webhooks refused (signature, "
-	    "form).\n"
-	    "# TYPE vakt_webhooks_rejected_total counter\n"
-	    "vakt_webhooks_rejected_total %llu\n",
-	    (unsigned long long)c->calls, (unsigned long long)c->answered,
-	    (unsigned long long)c->missed, (unsigned long long)c->sms_in,
-	    (unsigned long long)c->rejected);
-	if (!vakt_app_is_stalled(&d->app)) /* it reads the database */
-		vakt_outbox_metrics(d->app.outbox, out);
 	vakt_buf_printf(out,
 	    "# HELP vakt_store_errors_total Database statements that failed.\n"
 	    "# TYPE vakt_store_errors_total counter\n"
@@ -216,6 +192,38 @@ metrics_hook(void *arg, struct vakt_buf *out)
 	    d->app.is_commit_faulted || d->app.is_stalled ? 1 : 0,
 	    (unsigned long long)c->reloads,
 	    (unsigned long long)c->reload_failures);
+}
+
+static void
+metrics_hook(void *arg, struct vakt_buf *out)
+{
+	struct vaktd *d = arg;
+	const struct vakt_counters *c = &d->app.counters;
+
+	vakt_buf_printf(out,
+	    "# HELP vakt_build_info Version of this vaktd.\n"
+	    "# TYPE vakt_build_info gauge\n"
+	    "vakt_build_info{version=\"%s\"} 1\n",
+	    VAKT_VERSION);
+	vakt_buf_printf(out,
+	    "# HELP vakt_calls_total Calls by what became of them.\n"
+	    "# TYPE vakt_calls_total counter\n"
+	    "vakt_calls_total{event=\"received\"} %llu\n"
+	    "vakt_calls_total{event=\"answered\"} %llu\n"
+	    "vakt_calls_total{event=\"missed\"} %llu\n"
+	    "# HELP vakt_sms_received_total Messages received.\n"
+	    "# TYPE vakt_sms_received_total counter\n"
+	    "vakt_sms_received_total %llu\n"
+	    "# HELP vakt_webhooks_rejected_total Webhooks refused (signature, "
+	    "form).\n"
+	    "# TYPE vakt_webhooks_rejected_total counter\n"
+	    "vakt_webhooks_rejected_total %llu\n",
+	    (unsigned long long)c->calls, (unsigned long long)c->answered,
+	    (unsigned long long)c->missed, (unsigned long long)c->sms_in,
+	    (unsigned long long)c->rejected);
+	if (!vakt_app_is_stalled(&d->app)) /* it reads the database */
+		vakt_outbox_metrics(d->app.outbox, out);
+	metrics_store(d, out);
 }
 
 /*

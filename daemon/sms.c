@@ -196,6 +196,42 @@ staff_failsafe(struct vakt_reply *rep, const struct vakt_service *svc,
 }
 
 /* A youth's (or unknown number's) message: log, forward, set thread. */
+/*
+ * A new youth message whose row is in the batch: queue its forward to
+ * the plan's first step and point that staff member's thread at the
+ * youth.  If that fails the batch is lost, so the message is forwarded
+ * by TwiML instead.
+ */
+static void
+forward_new(struct vakt_app *app, struct vakt_reply *rep,
+    const struct vakt_service *svc, const struct vakt_twilio_sms *m,
+    const struct vakt_caller *who, const struct vakt_step *to, int64_t id,
+    int64_t now)
+{
+	char tag[VAKT_ID_LEN + VAKT_NAME_LEN + 16];
+	struct vakt_strlist parts = {0};
+	struct vakt_err err;
+
+	sender_tag(who, m->from, tag, sizeof(tag));
+	forward_parts(m, tag, &parts);
+	/* A reply can only go back to a real number (not "Twilio"). */
+	if (queue_parts(
+	        app, svc, id, VAKT_PURPOSE_FORWARD, to->number, &parts) == -1 ||
+	    (vakt_e164_valid(m->from) &&
+	        vakt_store_thread_set(app->store, svc->id, to->number,
+	            who->is_known ? who->youth.id : "", m->from, now,
+	            &err) == -1)) {
+		if (!app->is_turn_faulted)
+			vakt_app_fault(app, "thread set", &err);
+		vakt_strlist_free(&parts);
+		forward_failsafe(app, rep, svc, m);
+		return;
+	}
+	vakt_reply_note(rep, "to=%s parts=%zu len=%zu",
+	    vakt_router_role_name(to->role), parts.n, vakt_utf8_chars(m->body));
+	vakt_strlist_free(&parts);
+}
+
 static void
 youth_message(struct vakt_app *app, struct vakt_reply *rep,
     const struct vakt_service *svc, bool is_known_svc,
@@ -206,14 +242,13 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	    .to = m->to,
 	    .body_len = vakt_utf8_chars(m->body),
 	    .segments = m->segments};
-	char tag[VAKT_ID_LEN + VAKT_NAME_LEN + 16], masked[VAKT_E164_LEN];
-	struct vakt_strlist parts = {0};
+	char masked[VAKT_E164_LEN];
 	const struct vakt_step *to;
 	struct vakt_caller who;
 	struct vakt_plan plan, safe;
 	struct vakt_err err;
 	int64_t id;
-	bool is_dup;
+	bool is_dup, is_written;
 
 	vakt_webhook_plan(app, svc, is_known_svc, m->from, now, &plan, &who);
 	plan_debug("sms", &plan, m->from);
@@ -222,14 +257,14 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	 * and its row (by the safety plan) is written later. */
 	render_failsafe(vakt_reply_failsafe(rep), svc, m);
 	vakt_router_safety(svc, &app->tz, now, VAKT_WHY_DIRECTORY_FAULT, &safe);
-	if (app->is_turn_faulted || vakt_app_write(app) == -1) {
-		forward_failsafe(app, rep, svc, m);
-		vakt_app_defer_sms(app, &meta, &safe, &who, now);
-		return;
-	}
-	if (vakt_store_sms_add(
+	is_written = !app->is_turn_faulted && vakt_app_write(app) == 0;
+	if (is_written &&
+	    vakt_store_sms_add(
 	        app->store, &meta, &plan, &who, &id, &is_dup, &err) == -1) {
 		vakt_app_fault(app, "sms add", &err);
+		is_written = false;
+	}
+	if (!is_written) {
 		forward_failsafe(app, rep, svc, m);
 		vakt_app_defer_sms(app, &meta, &safe, &who, now);
 		return;
@@ -242,25 +277,7 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	if (is_dup)
 		return;
 	app->counters.sms_in++;
-	sender_tag(&who, m->from, tag, sizeof(tag));
-	forward_parts(m, tag, &parts);
-	/* A reply can only go back to a real number (not "Twilio"). */
-	if (queue_parts(
-	        app, svc, id, VAKT_PURPOSE_FORWARD, to->number, &parts) == -1 ||
-	    (vakt_e164_valid(m->from) &&
-	        vakt_store_thread_set(app->store, svc->id, to->number,
-	            who.is_known ? who.youth.id : "", m->from, now,
-	            &err) == -1)) {
-		/* The batch is lost with this: forward by TwiML instead. */
-		if (!app->is_turn_faulted)
-			vakt_app_fault(app, "thread set", &err);
-		vakt_strlist_free(&parts);
-		forward_failsafe(app, rep, svc, m);
-		return;
-	}
-	vakt_reply_note(rep, "to=%s parts=%zu len=%zu",
-	    vakt_router_role_name(to->role), parts.n, meta.body_len);
-	vakt_strlist_free(&parts);
+	forward_new(app, rep, svc, m, &who, to, id, now);
 }
 
 /* The staff member's id: coordinator id, "beredskap" or "fallback". */
@@ -636,9 +653,12 @@ sms_status_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	if ((strcmp(st.status, "undelivered") == 0 ||
 	        strcmp(st.status, "failed") == 0) &&
 	    row.purpose == VAKT_PURPOSE_FORWARD) {
-		vakt_log_warnx("sms: forward row=%lld was %s (error %s)",
-		    (long long)row.id, st.status,
+		char *code = vakt_str_vis(
 		    st.error_code[0] != '\0' ? st.error_code : "none");
+
+		vakt_log_warnx("sms: forward row=%lld was %s (error %s)",
+		    (long long)row.id, st.status, code);
+		free(code);
 		undelivered_alert(app, &row, st.status);
 	}
 }

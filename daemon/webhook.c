@@ -3,6 +3,7 @@
  */
 #include "vakt/webhook.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vakt/app.h"
@@ -17,13 +18,17 @@ vakt_webhook_verified(
 {
 	const struct vakt_config *cfg = app->cfg;
 	struct vakt_err err;
+	char *vis;
 
 	if (vakt_twilio_verify(
 	        cfg->twilio.auth_token, cfg->http.public_url, req, &err) == 0)
 		return true;
 	app->counters.rejected++;
+	/* The message may quote request bytes: escaped, like the path. */
+	vis = vakt_str_vis(err.msg);
 	vakt_log_warnx(
-	    "twilio: %s refused: %s peer=%s", req->path, err.msg, req->peer);
+	    "twilio: %s refused: %s peer=%s", req->path, vis, req->peer);
+	free(vis);
 	vakt_reply_text(rep, 403, "%s", err.msg);
 	return false;
 }
@@ -32,8 +37,11 @@ void
 vakt_webhook_bad(struct vakt_app *app, const struct vakt_req *req,
     struct vakt_reply *rep, const struct vakt_err *err)
 {
+	char *vis = vakt_str_vis(err->msg);
+
 	app->counters.rejected++;
-	vakt_log_warnx("twilio: %s refused: %s", req->path, err->msg);
+	vakt_log_warnx("twilio: %s refused: %s", req->path, vis);
+	free(vis);
 	vakt_reply_text(rep, 400, "%s", err->msg);
 }
 

@@ -579,3 +579,31 @@ Test(http_attack, accept_failing_with_emfile_pauses_instead_of_spinning_issue10)
 	finish(&d, dir);
 	free(conf);
 }
+
+/*
+ * A refusal message that quotes a request byte (the role letter of a
+ * <Dial action> URL) is escaped in the log like the path: a signed but
+ * malformed request cannot forge a log line either.
+ */
+Test(http_attack, a_refused_webhook_quoting_a_query_byte_is_escaped_issue10)
+{
+	static const char *const form[] = {"CallSid", CALL_SID, "CallStatus",
+	    "in-progress", "DialCallStatus", "no-answer", NULL};
+	char *dir, *conf = conf_http("");
+	struct vt_daemon d;
+	struct vt_resp r;
+	char *log;
+
+	start(&d, &dir, conf);
+	vt_twilio_post(&r, &d, "/twilio/voice/next?v=due&c=0&s=1&r=%1B", form);
+	cr_assert_eq(r.status, 400, "%d %s", r.status, r.body);
+	vt_resp_free(&r);
+	cr_assert(vt_daemon_wait_log(&d, "bad role r=", 5000));
+	log = vt_daemon_log(&d);
+	cr_assert_not_null(strstr(log, "bad role r=\\x1b in the query"), "%s",
+	    log);
+	cr_assert_null(strchr(log, '\x1b'), "a raw ESC in the log");
+	free(log);
+	finish(&d, dir);
+	free(conf);
+}
