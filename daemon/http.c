@@ -831,6 +831,8 @@ method_name(enum vakt_method m)
 		return "POST";
 	case VAKT_HEAD:
 		return "HEAD";
+	case VAKT_DELETE:
+		return "DELETE";
 	default:
 		return "OTHER";
 	}
@@ -950,18 +952,33 @@ method_of(struct evhttp_request *req)
 		return VAKT_POST;
 	case EVHTTP_REQ_HEAD:
 		return VAKT_HEAD;
+	case EVHTTP_REQ_DELETE:
+		return VAKT_DELETE;
 	default:
 		return VAKT_OTHER;
 	}
 }
 
+/* The exact route for path, else the longest prefix route above it. */
 static struct route *
 route_find(struct vakt_http *http, const char *path)
 {
-	for (size_t i = 0; i < http->n_routes; i++)
-		if (strcmp(http->routes[i].path, path) == 0)
+	struct route *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < http->n_routes; i++) {
+		const char *rp = http->routes[i].path;
+		size_t n = strlen(rp);
+
+		if (strcmp(rp, path) == 0)
 			return &http->routes[i];
-	return NULL;
+		if (n > best_len && rp[n - 1] == '/' &&
+		    strncmp(rp, path, n) == 0) {
+			best = &http->routes[i];
+			best_len = n;
+		}
+	}
+	return best;
 }
 
 /* "application/x-www-form-urlencoded", parameters after ';' allowed. */
@@ -1099,8 +1116,8 @@ struct allowed {
 	const char *name;
 };
 
-static const struct allowed method_names[] = {
-    {VAKT_GET, "GET"}, {VAKT_HEAD, "HEAD"}, {VAKT_POST, "POST"}};
+static const struct allowed method_names[] = {{VAKT_GET, "GET"},
+    {VAKT_HEAD, "HEAD"}, {VAKT_POST, "POST"}, {VAKT_DELETE, "DELETE"}};
 
 /* The Allow header of a 405: exactly the route's methods (RFC 9110). */
 static const char *

@@ -26,6 +26,7 @@ enum vakt_method {
 	VAKT_POST = 1 << 1,
 	VAKT_HEAD = 1 << 2,
 	VAKT_OTHER = 1 << 3,
+	VAKT_DELETE = 1 << 4,
 };
 
 struct vakt_kv {
@@ -160,9 +161,13 @@ void vakt_http_set_limits(
 
 /*
  * Route exact path to fn for the methods in the mask; other methods get
- * 405 with Allow.  is_form: the body must be
- * application/x-www-form-urlencoded (else 415) and is parsed into
- * req->form (400 if malformed).  path is borrowed for the server's life.
+ * 405 with Allow.  A path that ends in '/' is a prefix: it also takes
+ * every longer path below it ("/api/v1/rota/" takes "/api/v1/rota/7"),
+ * and the handler reads the rest from req->path; an exact route wins
+ * over a prefix, a longer prefix over a shorter one.  is_form: the body
+ * must be application/x-www-form-urlencoded (else 415) and is parsed
+ * into req->form (400 if malformed).  path is borrowed for the server's
+ * life.
  */
 void vakt_http_route(struct vakt_http *http, const char *path, unsigned methods,
     bool is_form, vakt_http_handler_fn *fn, void *arg);
