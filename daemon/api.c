@@ -222,9 +222,9 @@ vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
  * (with a Basic challenge, so a browser asks) or 403 into rep and
  * returns false when not; an allowed use goes to the audit trail.
  */
-static bool
-authorized(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, enum vakt_auth_role need)
+bool
+vakt_api_authorized(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, enum vakt_auth_role need, struct vakt_token *who)
 {
 	char token[VAKT_TOKEN_LEN + 8];
 	struct vakt_token t;
@@ -258,6 +258,8 @@ authorized(struct vakt_app *app, const struct vakt_req *req,
 		return false;
 	}
 	vakt_reply_note(rep, "token=%s", t.name);
+	if (who != NULL)
+		*who = t;
 	if (need == VAKT_AUTH_ADMIN && t.role != VAKT_AUTH_ADMIN) {
 		vakt_reply_text(rep, 403, "token %s may not do this", t.name);
 		return false;
@@ -520,7 +522,7 @@ report_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct child **slot;
 	struct vakt_err err;
 
-	if (!authorized(api->app, req, rep, VAKT_AUTH_LEADER))
+	if (!vakt_api_authorized(api->app, req, rep, VAKT_AUTH_LEADER, NULL))
 		return;
 	if (vakt_api_report_params(api->app->cfg, &api->app->tz, &req->query,
 	        vakt_clock_now_ms(), &p, &fmt, &err) == -1) {
@@ -554,7 +556,7 @@ audit_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	long n = 100;
 	size_t count;
 
-	if (!authorized(api->app, req, rep, VAKT_AUTH_ADMIN))
+	if (!vakt_api_authorized(api->app, req, rep, VAKT_AUTH_ADMIN, NULL))
 		return;
 	if (lim != NULL &&
 	    ((n = strtol(lim, &end, 10)) < 1 || n > 10000 || *end != '\0')) {

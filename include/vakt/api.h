@@ -6,6 +6,9 @@
 #ifndef VAKT_API_H
 #define VAKT_API_H
 
+#include <stdbool.h>
+
+#include "vakt/auth.h"
 #include "vakt/http.h"
 #include "vakt/report.h"
 
@@ -29,6 +32,18 @@ int vakt_api_report_params(const struct vakt_config *cfg,
 /* Build the report of p from st in format fmt, appended to out. */
 int vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
     enum vakt_report_format fmt, struct vakt_buf *out, struct vakt_err *err);
+
+struct vakt_token;
+
+/*
+ * Check req's token (Bearer, or Basic with the token as password) for
+ * role need (an admin may do what a leader may), and audit the use.
+ * Returns true with *who (if not NULL) set to the token, or false with
+ * rep set to 401 (no valid token), 403 (role too low) or 503 (database
+ * unavailable).  Opens the turn's write batch for the audit row.
+ */
+bool vakt_api_authorized(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, enum vakt_auth_role need, struct vakt_token *who);
 
 struct vakt_api; /* opaque, daemon/api.c */
 
