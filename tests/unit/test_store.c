@@ -1957,6 +1957,8 @@ Test(store, purge_clock_follows_the_mark_not_a_jumped_clock_issue10)
 	    vakt_store_purge_clock(st, NOW_MS + 31 * DAY_MS, &trusted, &err), 0,
 	    "%s", err.msg);
 	cr_assert_eq(trusted, NOW_MS + 31 * DAY_MS);
+	vakt_store_close(st);
+	tmp_clean(&t);
 }
 
 /* ---------------------------------------------------------------- */
