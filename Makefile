@@ -178,6 +178,8 @@ check: deps
 	$(SAN_ENV) sh tests/check-run.sh $(BUILD)/asan/unit.log \
 	    $(BUILD)/asan/tests/unit/run --jobs 2
 	$(SAN_ENV) VAKT_BUILD=$(abspath $(BUILD)/asan) \
+	    ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
+	    VAKT_CHILD_ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	    sh tests/check-run.sh $(BUILD)/asan/it.log \
 	    $(BUILD)/asan/tests/it/run --jobs 2
 	$(MAKE) fuzz-check
