@@ -76,6 +76,7 @@ struct conn {
 	struct peer *peer;
 	struct event *deadline;  /* the request must be read by then */
 	bool is_reading;         /* no request with us: may be evicted */
+	bool is_writing;         /* a reply sent, not yet written out */
 	TAILQ_ENTRY(conn) entry; /* in http->reading, oldest first */
 };
 
@@ -537,6 +538,11 @@ close_cb(struct evhttp_connection *evcon, void *arg)
 	struct vakt_http *http = c->http;
 
 	conn_busy(c);
+	/* A reply that will never be written: libevent frees its request
+	 * without complete_cb(), so it is no longer in flight. */
+	if (c->is_writing && http->n_in_flight > 0 &&
+	    --http->n_in_flight == 0 && http->is_draining)
+		event_active(http->drain_ev, EV_TIMEOUT, 0);
 	conn_remove(http, evcon);
 	c->peer->n_conns--;
 	peer_put(http, c->peer);
@@ -845,8 +851,10 @@ complete_cb(struct evhttp_request *req, void *arg)
 	struct conn *c = conn_find(http, evhttp_request_get_connection(req));
 
 	/* Written; a kept-alive connection now waits for the next one. */
-	if (c != NULL)
+	if (c != NULL) {
+		c->is_writing = false;
 		conn_reading(c);
+	}
 	if (http->n_in_flight > 0)
 		http->n_in_flight--;
 	if (http->is_draining && http->n_in_flight == 0)
@@ -859,6 +867,7 @@ send_one(struct vakt_http *http, struct pending *p)
 {
 	struct evbuffer *out;
 	struct evkeyvalq *h;
+	struct conn *c;
 	/* Handlers note provider fields (statuses, digits): escape them. */
 	char *note = vakt_str_vis(p->rep.note);
 
@@ -881,6 +890,8 @@ send_one(struct vakt_http *http, struct pending *p)
 		evhttp_add_header(h, "Cache-Control", "no-store");
 		if (p->rep.body != NULL && p->method != VAKT_HEAD)
 			evbuffer_add(out, p->rep.body, p->rep.len);
+		if ((c = conn_find(http, p->evcon)) != NULL)
+			c->is_writing = true; /* until complete_cb() */
 		evhttp_send_reply(p->req, p->rep.status, NULL, NULL);
 	} else if (http->n_in_flight > 0) {
 		http->n_in_flight--; /* its connection closed first */

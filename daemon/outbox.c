@@ -308,9 +308,39 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
 }
 
+/*
+ * Is m, from Twilio's list, the row's lost message?  Same body and To,
+ * and not a message some row already has: the same text sent earlier
+ * to the same number (a second "Ok") is not this one.  A sid that
+ * cannot be looked up does not match: a duplicate, never a loss.
+ */
+static bool
+is_rows_message(struct vakt_outbox *ob, const struct job *j, json_t *m)
+{
+	const char *body = json_string_value(json_object_get(m, "body"));
+	const char *to = json_string_value(json_object_get(m, "to"));
+	const char *sid = json_string_value(json_object_get(m, "sid"));
+	struct vakt_err err;
+
+	if (body == NULL || sid == NULL || j->row.body == NULL ||
+	    strcmp(body, j->row.body) != 0 ||
+	    (to != NULL && strcmp(to, j->row.to) != 0))
+		return false;
+	switch (vakt_store_outbox_sid_known(ob->app->store, sid, &err)) {
+	case 0:
+		return true;
+	case -1:
+		vakt_log_warnx(
+		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+		return false;
+	default:
+		return false; /* an earlier row's message */
+	}
+}
+
 /* The sid of the message in Twilio's list that is the row's, or "". */
 static void
-listed_sid(const struct job *j, char *out, size_t len)
+listed_sid(struct vakt_outbox *ob, const struct job *j, char *out, size_t len)
 {
 	json_t *root = json_loadb(
 	    j->resp.p != NULL ? j->resp.p : "", j->resp.len, 0, NULL);
@@ -320,15 +350,9 @@ listed_sid(const struct job *j, char *out, size_t len)
 	out[0] = '\0';
 	json_array_foreach(msgs, i, m)
 	{
-		const char *body =
-		    json_string_value(json_object_get(m, "body"));
-		const char *to = json_string_value(json_object_get(m, "to"));
-		const char *sid = json_string_value(json_object_get(m, "sid"));
-
-		if (body != NULL && sid != NULL && j->row.body != NULL &&
-		    strcmp(body, j->row.body) == 0 &&
-		    (to == NULL || strcmp(to, j->row.to) == 0)) {
-			(void)vakt_strlcpy(out, sid, len);
+		if (is_rows_message(ob, j, m)) {
+			(void)vakt_strlcpy(out,
+			    json_string_value(json_object_get(m, "sid")), len);
 			break;
 		}
 	}
@@ -370,7 +394,7 @@ checked(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_OK && status == 200)
-		listed_sid(j, sid, sizeof(sid));
+		listed_sid(ob, j, sid, sizeof(sid));
 	if (sid[0] == '\0') {
 		vakt_log_debug("outbox: row=%lld not in Twilio's list (curl=%d "
 		               "http=%ld); sending it",

@@ -388,6 +388,8 @@ static const char sql_outbox_trying[] =
 static const char sql_outbox_tried[] =
     "SELECT sent_ms FROM outbox WHERE id = ?1 AND state = 0"
     " AND sent_ms IS NOT NULL";
+static const char sql_outbox_sid_known[] =
+    "SELECT 1 FROM outbox WHERE sid = ?1";
 static const char sql_outbox_counts[] =
     "SELECT (SELECT count(*) FROM outbox WHERE state = 0),"
     " (SELECT count(*) FROM outbox WHERE state = 2)";
@@ -532,6 +534,7 @@ enum stmt_id {
 	ST_OUTBOX_COUNTS,
 	ST_OUTBOX_TRYING,
 	ST_OUTBOX_TRIED,
+	ST_OUTBOX_SID_KNOWN,
 	ST_SMS_INSERT,
 	ST_MESSAGE_INSERT,
 	ST_MESSAGE_SEEN,
@@ -608,6 +611,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OUTBOX_COUNTS] = sql_outbox_counts,
     [ST_OUTBOX_TRYING] = sql_outbox_trying,
     [ST_OUTBOX_TRIED] = sql_outbox_tried,
+    [ST_OUTBOX_SID_KNOWN] = sql_outbox_sid_known,
     [ST_SMS_INSERT] = sql_sms_insert,
     [ST_MESSAGE_INSERT] = sql_message_insert,
     [ST_MESSAGE_SEEN] = sql_message_seen,
@@ -3030,6 +3034,24 @@ vakt_store_outbox_tried(
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, "outbox tried", err);
 	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+int
+vakt_store_outbox_sid_known(
+    struct vakt_store *st, const char *sid, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_OUTBOX_SID_KNOWN];
+	int rc;
+
+	if (bind_text(s, 1, sid) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "outbox sid", err);
+	}
+	rc = sqlite3_step(s);
+	stmt_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "outbox sid", err);
 }
 
 int

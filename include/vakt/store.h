@@ -384,6 +384,10 @@ int vakt_store_outbox_trying(
 int vakt_store_outbox_tried(
     struct vakt_store *st, int64_t id, int64_t *at_ms, struct vakt_err *err);
 
+/* Is this provider sid some outbox row's already?  1 yes, 0 no, -1. */
+int vakt_store_outbox_sid_known(
+    struct vakt_store *st, const char *sid, struct vakt_err *err);
+
 /*
  * Checkpoint and truncate the WAL, so that no old page (a wiped body)
  * stays in it.  0 done, 1 busy (a reader: try later), -1 error.  Not

@@ -607,3 +607,48 @@ Test(http_attack, a_refused_webhook_quoting_a_query_byte_is_escaped_issue10)
 	finish(&d, dir);
 	free(conf);
 }
+
+/*
+ * A client that resets its connection as soon as it has sent a request
+ * made vaktd's reply fail to write, and libevent freed that request
+ * without its completion callback: the request stayed "in flight" for
+ * good, so every later SIGTERM waited the whole 5 s drain deadline,
+ * its listener closed, before vaktd exited (calls meanwhile went to
+ * Twilio's fallback).  SIGTERM after such clients exits at once.
+ */
+Test(http_attack, clients_that_reset_do_not_hold_up_a_sigterm_issue10)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	                          "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	const struct linger rst = {1, 0};
+	char *dir, *conf = conf_http("");
+	struct vt_daemon d;
+	long t0, ms;
+
+	start(&d, &dir, conf);
+	for (int i = 0; i < 50; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET};
+
+		cr_assert_geq(fd, 0);
+		sa.sin_port = htons((uint16_t)d.port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert_eq(
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		cr_assert_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+		    (ssize_t)sizeof(req) - 1);
+		cr_assert_eq(
+		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)),
+		    0);
+		close(fd);
+	}
+	vt_msleep(500);
+	t0 = now_ms();
+	cr_assert_eq(vt_daemon_stop(&d), 0, "SIGTERM exits 0");
+	ms = now_ms() - t0;
+	cr_assert_lt(ms, 2500, "vaktd took %ld ms to stop", ms);
+	vt_daemon_free(&d);
+	vt_rmrf(dir);
+	free(dir);
+	free(conf);
+}

@@ -913,3 +913,49 @@ Test(outbox, a_send_lost_in_flight_that_twilio_lacks_is_sent_once_issue10,
 	cr_assert_eq(times_sent(o->fake, body), 1);
 	obx_stop(o);
 }
+
+/*
+ * A staff member who answers "Ok" twice in a day sends the same text to
+ * the same number twice.  When the second send is lost in flight (it
+ * never reached Twilio), Twilio's list still holds the first message:
+ * its sid, already the first row's, must not make the second row count
+ * as sent.  It was recorded nowhere (the sid is unique) and the row was
+ * looked up again at every scan, never sent: a message lost (issue 10).
+ */
+Test(outbox, a_lost_send_is_not_taken_for_an_earlier_one_of_same_text_issue10,
+    .fini = obx_fini)
+{
+	const struct vt_fake_answer hang[] = {{201, 0, 20000, 0, NULL}};
+	struct obx *o = obx_new(NULL, FAST_OUTBOX);
+	char body[64];
+	struct row r1, r2;
+	int64_t id1, id2;
+
+	o->slow = vt_fake_start();
+	marker(body, sizeof(body), "twice");
+	db_create(o->dir, o->conf);
+	id1 = row_add(o->dir, body, now_ms());
+	obx_start(o);
+	r1 = row_wait(o->dir, id1, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r1.state, VAKT_OUTBOX_SENT, "first: state %d error %s",
+	    r1.state, r1.error);
+	obx_stop(o);
+	vt_daemon_free(&o->d);
+	/* The same text again; this try never reaches Twilio. */
+	id2 = row_add(o->dir, body, now_ms());
+	obx_conf(o, vt_fake_url(o->slow),
+	    "outbox = { retry_first = 1; retry_max = 2; timeout = 30; };");
+	vt_fake_script(o->slow, hang, 1);
+	obx_start(o);
+	cr_assert(vt_fake_wait(o->slow, 1, 8000), "no request");
+	vt_daemon_kill(&o->d);
+	vt_daemon_free(&o->d);
+	obx_conf(o, vt_fake_url(o->fake), FAST_OUTBOX);
+	obx_start(o);
+	r2 = row_wait(o->dir, id2, VAKT_OUTBOX_SENT, 0, 8000);
+	cr_assert_eq(r2.state, VAKT_OUTBOX_SENT, "second: state %d error %s",
+	    r2.state, r2.error);
+	cr_assert_str_neq(r2.sid, r1.sid, "the first message's sid");
+	cr_assert_eq(times_sent(o->fake, body), 2, "the second never left");
+	obx_stop(o);
+}
