@@ -916,13 +916,16 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	if (http->commit != NULL && http->commit(http->hook_arg) == -1) {
 		for (size_t i = 0; i < http->n_queue; i++) {
 			struct vakt_reply *rep = &http->queue[i].rep;
+			char *note;
 
 			if (!rep->is_batched)
 				continue;
 			vakt_reply_use_failsafe(rep);
+			note = vakt_str_vis(rep->note); /* provider fields */
 			vakt_log_warnx("http: %s answered fail-safe (%d):"
 			               " its writes are not durable%s",
-			    http->queue[i].path, rep->status, rep->note);
+			    http->queue[i].path, rep->status, note);
+			free(note);
 		}
 	}
 	for (size_t i = 0; i < http->n_queue; i++) {
