@@ -299,7 +299,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 
 	tmp_make(&t);
 	st = open_ok(t.path);
-	cr_assert_eq(VAKT_STORE_VERSION, 5);
+	cr_assert_eq(VAKT_STORE_VERSION, 6);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
 	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
