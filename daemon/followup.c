@@ -7,6 +7,8 @@
  * staff.  What leaves here never holds a message body, and an unknown
  * caller's number leaves masked: the console shows it on phones.
  */
+#include "vakt/followup.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,6 @@
 #include "vakt/app.h"
 #include "vakt/auth.h"
 #include "vakt/config.h"
-#include "vakt/followup.h"
 #include "vakt/http.h"
 #include "vakt/store.h"
 #include "vakt/util.h"
@@ -211,8 +212,7 @@ done_path_id(const char *path)
 	char *end;
 	long long id;
 
-	if (strncmp(path, PREFIX, strlen(PREFIX)) != 0 || *p < '1' ||
-	    *p > '9')
+	if (strncmp(path, PREFIX, strlen(PREFIX)) != 0 || *p < '1' || *p > '9')
 		return 0;
 	errno = 0;
 	id = strtoll(p, &end, 10);
@@ -284,11 +284,13 @@ mark_done(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
 		unavailable(app, rep, "follow-up done", &err);
 		return;
 	}
-	(void)snprintf(subject, sizeof(subject), "followup:%lld", (long long)id);
+	(void)snprintf(
+	    subject, sizeof(subject), "followup:%lld", (long long)id);
 	(void)snprintf(detail, sizeof(detail), "outcome=%s contact=%lld",
 	    outcome, (long long)f.contact_id);
 	audit(app, who, "followup.done", subject, detail);
-	vakt_reply_note(rep, "followup=%lld outcome=%s", (long long)id, outcome);
+	vakt_reply_note(
+	    rep, "followup=%lld outcome=%s", (long long)id, outcome);
 	reply_json(rep, 200, followup_json(&f));
 }
 
@@ -319,6 +321,7 @@ done_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 void
 vakt_followup_routes(struct vakt_http *http, struct vakt_app *app)
 {
-	vakt_http_route(http, "/api/v1/followups", VAKT_GET, false, list_cb, app);
+	vakt_http_route(
+	    http, "/api/v1/followups", VAKT_GET, false, list_cb, app);
 	vakt_http_route(http, PREFIX, VAKT_POST, false, done_cb, app);
 }

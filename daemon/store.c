@@ -555,12 +555,12 @@ static const char sql_fu_done[] =
 	" JOIN contacts c ON c.id = f.contact"                                 \
 	" LEFT JOIN youths y ON y.id = nullif(f.youth, '')"
 static const char sql_fu_get[] = FU_SELECT " WHERE f.id = ?1";
-static const char sql_fu_list_open[] = FU_SELECT
-    " WHERE f.state = 0 AND (?1 IS NULL OR f.service = ?1)"
-    " ORDER BY f.opened_ms, f.id LIMIT ?2";
-static const char sql_fu_list_done[] = FU_SELECT
-    " WHERE f.state = 1 AND (?1 IS NULL OR f.service = ?1)"
-    " ORDER BY f.closed_ms DESC, f.id DESC LIMIT ?2";
+static const char sql_fu_list_open[] =
+    FU_SELECT " WHERE f.state = 0 AND (?1 IS NULL OR f.service = ?1)"
+              " ORDER BY f.opened_ms, f.id LIMIT ?2";
+static const char sql_fu_list_done[] =
+    FU_SELECT " WHERE f.state = 1 AND (?1 IS NULL OR f.service = ?1)"
+              " ORDER BY f.closed_ms DESC, f.id DESC LIMIT ?2";
 
 enum stmt_id {
 	ST_BEGIN,
@@ -3766,16 +3766,17 @@ followup_from_row(sqlite3_stmt *s, void *item)
 	    (steps[0].role == VAKT_ROLE_COORDINATOR ||
 	        steps[0].role == VAKT_ROLE_SUBSTITUTE)) {
 		f->resp_role = steps[0].role;
-		(void)vakt_strlcpy(f->resp_id, steps[0].who, sizeof(f->resp_id));
+		(void)vakt_strlcpy(
+		    f->resp_id, steps[0].who, sizeof(f->resp_id));
 	}
 }
 
-static const struct row_kind followup_open_rows = {ST_FU_GET,
-    ST_FU_LIST_OPEN, sizeof(struct vakt_followup), followup_from_row,
-    "follow-up get", "follow-up list"};
-static const struct row_kind followup_done_rows = {ST_FU_GET,
-    ST_FU_LIST_DONE, sizeof(struct vakt_followup), followup_from_row,
-    "follow-up get", "follow-up list"};
+static const struct row_kind followup_open_rows = {ST_FU_GET, ST_FU_LIST_OPEN,
+    sizeof(struct vakt_followup), followup_from_row, "follow-up get",
+    "follow-up list"};
+static const struct row_kind followup_done_rows = {ST_FU_GET, ST_FU_LIST_DONE,
+    sizeof(struct vakt_followup), followup_from_row, "follow-up get",
+    "follow-up list"};
 
 /* The responsible person's name as the directory has it today. */
 static int
@@ -3852,9 +3853,8 @@ vakt_store_followup_get(struct vakt_store *st, int64_t id,
 
 /* NOLINTBEGIN(readability-function-size): the signature is store.h's */
 int
-vakt_store_followup_done(struct vakt_store *st, int64_t id,
-    const char *outcome, const char *by, int64_t now_ms, bool *is_closed,
-    struct vakt_err *err)
+vakt_store_followup_done(struct vakt_store *st, int64_t id, const char *outcome,
+    const char *by, int64_t now_ms, bool *is_closed, struct vakt_err *err)
 {
 	sqlite3_stmt *s = st->s[ST_FU_DONE];
 
