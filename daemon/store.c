@@ -492,12 +492,23 @@ static const char sql_purge_threads[] =
 static const char sql_unconfirmed_inc[] =
     "UPDATE contacts SET unconfirmed_legs = unconfirmed_legs + 1"
     " WHERE id = ?1";
+/*
+ * A missed call's follow-up time is the first staff contact that
+ * reached the youth: a relayed reply or answered call (followup_ms), or
+ * the follow-up marked done as called_back or texted (issue 11), by its
+ * UNIQUE contact index.  XXX(#11): "no_need" is no contact, so such a
+ * call stays under "never"; the report may want a column of its own
+ * for it, and "texted" on an SMS follow-up is not in sms_response.
+ */
 static const char sql_report_scan[] =
     "SELECT service, kind, coalesce(youth, ''), coalesce(coordinator, ''),"
     " caller, category, received_ms, status, coalesce(missed_reason, 0),"
     " coalesce(answered_ms, 0), coalesce(answered_step, 0),"
     " coalesce(answered_role, -1), coalesce(ended_ms, 0),"
-    " coalesce(followup_ms, 0), coalesce(reply_ms, 0), unconfirmed_legs"
+    " coalesce((SELECT min(coalesce(contacts.followup_ms, f.closed_ms),"
+    " f.closed_ms) FROM followups f WHERE f.contact = contacts.id"
+    " AND f.outcome IN ('called_back', 'texted')), followup_ms, 0),"
+    " coalesce(reply_ms, 0), unconfirmed_legs"
     " FROM contacts WHERE received_ms >= ?1 AND received_ms < ?2"
     " AND (?3 IS NULL OR service = ?3) ORDER BY received_ms";
 static const char sql_token_insert[] =

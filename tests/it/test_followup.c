@@ -696,3 +696,50 @@ Test(followup, every_listing_and_change_is_in_the_audit_trail,
 	    " WHERE action = ?",
 	    "followup.done");
 }
+
+/* ------------------------------------------------------------------ */
+/* Reports. */
+
+/* total.followup.<key> of today's `vaktctl report --format json`. */
+static double
+report_followup(const char *key)
+{
+	char today[16], *out;
+	json_error_t jerr;
+	json_t *j, *v;
+	double d;
+
+	oslo_date(0, today);
+	out = ctl((const char *[]){"report", "--from", today, "--to", today,
+	    "--format", "json", NULL});
+	j = json_loads(out, 0, &jerr);
+	cr_assert_not_null(j, "%s", out);
+	v = json_object_get(json_object_get(json_object_get(j, "total"),
+	                        "followup"),
+	    key);
+	cr_assert(json_is_number(v), "followup.%s in %s", key, out);
+	d = json_number_value(v);
+	json_decref(j);
+	free(out);
+	return d;
+}
+
+Test(followup, a_call_back_marked_done_counts_as_follow_up_in_reports,
+    .init = office, .fini = teardown)
+{
+	missed_call(OLA);
+	missed_call(PER);
+	cr_assert_eq(report_followup("never"), 1.0, "not yet followed up");
+	cr_assert_eq(mark(db_int("SELECT id FROM followups WHERE caller = ?",
+	                      OLA),
+	                 "{\"outcome\": \"called_back\"}", true, NULL),
+	    200);
+	cr_assert_eq(mark(db_int("SELECT id FROM followups WHERE caller = ?",
+	                      PER),
+	                 "{\"outcome\": \"no_need\"}", true, NULL),
+	    200);
+	cr_assert_eq(report_followup("within_15m"), 0.5,
+	    "called back: followed up; no need: no contact");
+	cr_assert_eq(report_followup("never"), 0.5);
+	cr_assert_leq(report_followup("p50_s"), 60.0);
+}
