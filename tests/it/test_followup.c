@@ -95,14 +95,14 @@ ctl(const char *const *args)
 static void
 directory(void)
 {
-	free(ctl((const char *[]){"coordinator", "add", "kari", "--name", "Kari",
-	    "--phone", KARI, NULL}));
+	free(ctl((const char *[]){"coordinator", "add", "kari", "--name",
+	    "Kari", "--phone", KARI, NULL}));
 	free(ctl((const char *[]){"youth", "add", "U-0142", "--name", "Ola",
 	    "--phone", OLA, "--coordinator", "kari", NULL}));
 	free(ctl((const char *[]){"youth", "add", "U-0143", "--name", "Per",
 	    "--phone", PER, "--coordinator", "kari", NULL}));
-	env.token = ctl((const char *[]){"token", "add", "lea", "--role",
-	    "leader", NULL});
+	env.token = ctl(
+	    (const char *[]){"token", "add", "lea", "--role", "leader", NULL});
 	env.token[strcspn(env.token, "\n")] = '\0';
 	cr_assert_gt(strlen(env.token), 20, "token: %s", env.token);
 }
@@ -114,15 +114,16 @@ office(void)
 
 	oslo_date(0, today);
 	oslo_date(1, tomorrow);
-	cr_assert(asprintf(&svc,
-	    "office_hours = { days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\","
-	    "\"sat\",\"sun\"]; open = \"00:00\"; close = \"24:00\"; };\n"
-	    "special_days = (\n"
-	    " { date = \"%s\"; open = \"00:00\"; close = \"24:00\";"
-	    " name = \"Test i dag\"; },\n"
-	    " { date = \"%s\"; open = \"00:00\"; close = \"24:00\";"
-	    " name = \"Test i morgen\"; } );\n",
-	    today, tomorrow) > 0);
+	cr_assert(
+	    asprintf(&svc,
+	        "office_hours = { days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\","
+	        "\"sat\",\"sun\"]; open = \"00:00\"; close = \"24:00\"; };\n"
+	        "special_days = (\n"
+	        " { date = \"%s\"; open = \"00:00\"; close = \"24:00\";"
+	        " name = \"Test i dag\"; },\n"
+	        " { date = \"%s\"; open = \"00:00\"; close = \"24:00\";"
+	        " name = \"Test i morgen\"; } );\n",
+	        today, tomorrow) > 0);
 	env.fake = vt_fake_start();
 	env.dir = vt_tmpdir();
 	env.db = vt_path(env.dir, "vakt.db");
@@ -243,8 +244,8 @@ static void
 sms(const char *from, const char *body)
 {
 	char sid[40];
-	const char *p[] = {"SmsMessageSid", sid, "NumMedia", "0", "SmsSid",
-	    sid, "SmsStatus", "received", "Body", body, "To", VT_SERVICE,
+	const char *p[] = {"SmsMessageSid", sid, "NumMedia", "0", "SmsSid", sid,
+	    "SmsStatus", "received", "Body", body, "To", VT_SERVICE,
 	    "NumSegments", "1", "MessageSid", sid, "AccountSid", VT_SID, "From",
 	    from, "ApiVersion", "2010-04-01", NULL};
 	struct vt_resp r;
@@ -284,9 +285,9 @@ missed_call(const char *from)
 	vt_twilio_post(&r, &env.d, "/twilio/voice/status", gone);
 	cr_assert_eq(r.status, 204, "%s", r.body);
 	vt_resp_free(&r);
-	cr_assert_eq(db_int("SELECT status FROM contacts WHERE provider_id = ?",
-	                 sid),
-	    2, "missed");
+	cr_assert_eq(
+	    db_int("SELECT status FROM contacts WHERE provider_id = ?", sid), 2,
+	    "missed");
 }
 
 /* POST one leg webhook of call sid's step 1 (the coordinator's). */
@@ -337,9 +338,9 @@ answered_call(void)
 	leg_post(sid, "next",
 	    (const char *[]){"DialCallStatus", "completed", "DialCallDuration",
 	        "42", "DialBridged", "true", NULL});
-	cr_assert_eq(db_int("SELECT status FROM contacts WHERE provider_id = ?",
-	                 sid),
-	    1, "answered");
+	cr_assert_eq(
+	    db_int("SELECT status FROM contacts WHERE provider_id = ?", sid), 1,
+	    "answered");
 }
 
 /* ------------------------------------------------------------------ */
@@ -355,9 +356,9 @@ api(struct vt_resp *r, const char *method, const char *path_query,
 	snprintf(url, sizeof(url), "%s%s", env.d.url, path_query);
 	cr_assert(asprintf(&auth, "Authorization: Bearer %s", env.token) > 0);
 	vt_http(r, method, url, body,
-	    with_token ? (const char *[]){auth,
-	                     "Content-Type: application/json", NULL}
-	               : NULL);
+	    with_token
+	        ? (const char *[]){auth, "Content-Type: application/json", NULL}
+	        : NULL);
 	free(auth);
 }
 
@@ -390,8 +391,8 @@ mark(int64_t id, const char *body, bool with_token, char **out)
 	char path[96];
 	long status;
 
-	snprintf(path, sizeof(path), "/api/v1/followups/%lld/done",
-	    (long long)id);
+	snprintf(
+	    path, sizeof(path), "/api/v1/followups/%lld/done", (long long)id);
 	api(&r, "POST", path, body, with_token);
 	status = r.status;
 	if (out != NULL)
@@ -431,8 +432,8 @@ static const char *const ALL_OPEN = "SELECT count(*) FROM followups"
 /* ------------------------------------------------------------------ */
 /* Opening. */
 
-Test(followup, every_missed_call_even_a_short_abandon_opens_one,
-    .init = office, .fini = teardown)
+Test(followup, every_missed_call_even_a_short_abandon_opens_one, .init = office,
+    .fini = teardown)
 {
 	missed_call(OLA);
 	missed_call(OLA);
@@ -480,6 +481,44 @@ Test(followup, a_youth_sms_opens_one_and_more_sms_join_the_open_one,
 	    STRAY);
 }
 
+/*
+ * A message that came while another process held the write lock is
+ * forwarded fail-safe and logged once the lock is gone (issue 10): its
+ * follow-up comes with its row.
+ */
+Test(followup, a_youth_sms_during_a_write_lock_opens_one_once_logged,
+    .init = office, .fini = teardown)
+{
+	sqlite3 *lock;
+	bool is_open = false;
+
+	cr_assert_eq(
+	    sqlite3_open_v2(env.db, &lock, SQLITE_OPEN_READWRITE, NULL),
+	    SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(lock, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	sms(OLA, BODY);
+	cr_assert(vt_daemon_wait_log(&env.d,
+	              "message forwarded to beredskap by"
+	              " TwiML",
+	              2000),
+	    "the message was not deferred");
+	cr_assert_eq(sqlite3_exec(lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_close(lock), SQLITE_OK);
+	missed_call(PER); /* a later turn, with the database back */
+	for (int waited = 0; waited < 8000 && !is_open; waited += 50) {
+		is_open =
+		    db_int("SELECT count(*) FROM followups f JOIN contacts"
+		           " c ON c.id = f.contact WHERE f.caller = ?"
+		           " AND f.kind = 1 AND f.state = 0",
+		        OLA) == 1;
+		if (!is_open)
+			vt_msleep(50);
+	}
+	cr_assert(is_open, "the deferred message opened no follow-up");
+	cr_assert_eq(db_int(ALL_OPEN), 2);
+}
+
 /* ------------------------------------------------------------------ */
 /* Closing by itself. */
 
@@ -500,9 +539,9 @@ Test(followup, a_relayed_reply_closes_all_the_youths_open_ones_as_replied,
 	                    " WHERE f.caller = ? AND f.closed_ms = c.reply_ms",
 	                 OLA),
 	    2, "closed at the reply's time, calls and SMS alike");
-	cr_assert_eq(db_int("SELECT state FROM followups WHERE caller = ?",
-	                 PER),
-	    0, "another youth's stays open");
+	cr_assert_eq(
+	    db_int("SELECT state FROM followups WHERE caller = ?", PER), 0,
+	    "another youth's stays open");
 }
 
 Test(followup, a_reply_to_an_unknown_number_closes_its_by_number,
@@ -643,22 +682,23 @@ Test(followup, marking_done_answers_200_400_404_409_and_401_without_token,
 	id = db_int("SELECT id FROM followups");
 	cr_assert_eq(mark(id, "{\"outcome\": \"no_need\"}", false, NULL), 401);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		cr_assert_eq(mark(id, bad[i], true, NULL), 400, "body %s", bad[i]);
+		cr_assert_eq(
+		    mark(id, bad[i], true, NULL), 400, "body %s", bad[i]);
 	cr_assert_eq(db_int(ALL_OPEN), 1, "nothing changed");
-	cr_assert_eq(mark(id + 100, "{\"outcome\": \"no_need\"}", true, NULL),
-	    404);
+	cr_assert_eq(
+	    mark(id + 100, "{\"outcome\": \"no_need\"}", true, NULL), 404);
 	api(&r, "POST", "/api/v1/followups/x/done", "{\"outcome\":\"texted\"}",
 	    true);
 	cr_assert_eq(r.status, 404);
 	vt_resp_free(&r);
-	cr_assert_eq(mark(id, "{\"outcome\": \"texted\"}", true, &out), 200,
-	    "%s", out);
+	cr_assert_eq(
+	    mark(id, "{\"outcome\": \"texted\"}", true, &out), 200, "%s", out);
 	free(out);
-	cr_assert_eq(mark(id, "{\"outcome\": \"no_need\"}", true, &out), 409,
-	    "%s", out);
+	cr_assert_eq(
+	    mark(id, "{\"outcome\": \"no_need\"}", true, &out), 409, "%s", out);
 	free(out);
-	db_text_eq("texted", "SELECT outcome FROM followups WHERE caller = ?",
-	    OLA);
+	db_text_eq(
+	    "texted", "SELECT outcome FROM followups WHERE caller = ?", OLA);
 
 	api(&r, "GET", "/api/v1/followups?state=open", NULL, false);
 	cr_assert_eq(r.status, 401);
@@ -671,8 +711,8 @@ Test(followup, marking_done_answers_200_400_404_409_and_401_without_token,
 	vt_resp_free(&r);
 }
 
-Test(followup, every_listing_and_change_is_in_the_audit_trail,
-    .init = office, .fini = teardown)
+Test(followup, every_listing_and_change_is_in_the_audit_trail, .init = office,
+    .fini = teardown)
 {
 	int64_t id;
 	char want[64];
@@ -714,9 +754,8 @@ report_followup(const char *key)
 	    "--format", "json", NULL});
 	j = json_loads(out, 0, &jerr);
 	cr_assert_not_null(j, "%s", out);
-	v = json_object_get(json_object_get(json_object_get(j, "total"),
-	                        "followup"),
-	    key);
+	v = json_object_get(
+	    json_object_get(json_object_get(j, "total"), "followup"), key);
 	cr_assert(json_is_number(v), "followup.%s in %s", key, out);
 	d = json_number_value(v);
 	json_decref(j);
@@ -730,13 +769,13 @@ Test(followup, a_call_back_marked_done_counts_as_follow_up_in_reports,
 	missed_call(OLA);
 	missed_call(PER);
 	cr_assert_eq(report_followup("never"), 1.0, "not yet followed up");
-	cr_assert_eq(mark(db_int("SELECT id FROM followups WHERE caller = ?",
-	                      OLA),
-	                 "{\"outcome\": \"called_back\"}", true, NULL),
+	cr_assert_eq(
+	    mark(db_int("SELECT id FROM followups WHERE caller = ?", OLA),
+	        "{\"outcome\": \"called_back\"}", true, NULL),
 	    200);
-	cr_assert_eq(mark(db_int("SELECT id FROM followups WHERE caller = ?",
-	                      PER),
-	                 "{\"outcome\": \"no_need\"}", true, NULL),
+	cr_assert_eq(
+	    mark(db_int("SELECT id FROM followups WHERE caller = ?", PER),
+	        "{\"outcome\": \"no_need\"}", true, NULL),
 	    200);
 	cr_assert_eq(report_followup("within_15m"), 0.5,
 	    "called back: followed up; no need: no contact");
