@@ -591,9 +591,10 @@ int vakt_store_followup_get(struct vakt_store *st, int64_t id,
     struct vakt_followup *out, struct vakt_err *err);
 
 /*
- * Mark follow-up id done at now_ms with outcome (called_back, texted,
- * no_need; the table refuses others) by `by`.  *is_closed is false when
- * it was not open (no such id, or already done).
+ * Mark follow-up id done at now_ms with outcome by `by`.  The caller
+ * checks that staff may give it (called_back, texted, no_need); the
+ * table refuses anything that is no outcome at all.  *is_closed is
+ * false when it was not open (no such id, or already done).
  */
 int vakt_store_followup_done(struct vakt_store *st, int64_t id,
     const char *outcome, const char *by, int64_t now_ms, bool *is_closed,
