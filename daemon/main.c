@@ -18,6 +18,7 @@
 #include "vakt/api.h"
 #include "vakt/app.h"
 #include "vakt/config.h"
+#include "vakt/followup.h"
 #include "vakt/http.h"
 #include "vakt/log.h"
 #include "vakt/outbox.h"
@@ -414,6 +415,7 @@ start(struct vaktd *d)
 	    d->http, request_begin_hook, request_end_hook, d);
 	vakt_voice_routes(d->http, &d->app);
 	vakt_sms_routes(d->http, &d->app);
+	vakt_followup_routes(d->http, &d->app);
 	d->api = vakt_api_new(d->http, d->base, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	        &port, &err) == -1) {

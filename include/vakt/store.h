@@ -27,7 +27,7 @@
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 5
+#define VAKT_STORE_VERSION 6
 
 /*
  * Open the existing database at path and apply the migrations it
@@ -547,5 +547,61 @@ int vakt_store_token_list(struct vakt_store *st, struct vakt_token **out,
  */
 int vakt_store_token_check(struct vakt_store *st, const char *hash,
     int64_t now_ms, struct vakt_token *out, struct vakt_err *err);
+
+/*
+ * The follow-up queue (issue 11).  A missed call (vakt_store_call_missed)
+ * and a youth's message (vakt_store_sms_add; not while an SMS follow-up
+ * of that youth or number is open) open one in the same write as the
+ * contact; a relayed staff reply (vakt_store_staff_message) closes all
+ * of that youth's (or unknown number's) open ones as "replied", a call
+ * answered by staff (vakt_store_call_answered) as "answered".
+ */
+#define VAKT_FOLLOWUP_OUTCOME_LEN 16
+
+struct vakt_followup {
+	int64_t id;
+	int64_t contact_id;
+	char service[VAKT_ID_LEN];
+	enum vakt_kind kind;
+	char youth[VAKT_ID_LEN];        /* "" for an unknown caller */
+	char youth_name[VAKT_NAME_LEN]; /* today's name, "" if removed */
+	char caller[VAKT_CALLER_LEN];   /* as received: mask before showing */
+	int64_t opened_ms;              /* the contact's received time */
+	bool is_done;
+	char outcome[VAKT_FOLLOWUP_OUTCOME_LEN]; /* "" while open */
+	int64_t closed_ms;                       /* 0 while open */
+	char closed_by[VAKT_ID_LEN]; /* staff id, token name or role */
+	/*
+	 * Who should answer it: the contact's first step, a coordinator or
+	 * substitute (in office hours) with today's name, else beredskap
+	 * (resp_id and resp_name "").
+	 */
+	enum vakt_role resp_role;
+	char resp_id[VAKT_ID_LEN];
+	char resp_name[VAKT_NAME_LEN];
+};
+
+/*
+ * Open (is_done false, oldest first) or done (newest first) follow-ups,
+ * of one service or of all (service NULL), at most limit.  *out is
+ * malloc'ed (NULL if none); the caller frees it.
+ */
+int vakt_store_followup_list(struct vakt_store *st, bool is_done,
+    const char *service, size_t limit, struct vakt_followup **out, size_t *n,
+    struct vakt_err *err);
+
+/* One follow-up: 1 found, 0 no such id, -1 error. */
+int vakt_store_followup_get(struct vakt_store *st, int64_t id,
+    struct vakt_followup *out, struct vakt_err *err);
+
+/*
+ * Mark follow-up id done at now_ms with outcome by `by`.  The caller
+ * checks that staff may give it (called_back, texted, no_need); the
+ * table refuses anything that is no outcome at all.  *is_closed is
+ * false when it was not open (no such id, or already done).
+ */
+int vakt_store_followup_done(struct vakt_store *st, int64_t id,
+    const char *outcome, const char *by, int64_t now_ms, bool *is_closed,
+    struct vakt_err *err);
 
 #endif

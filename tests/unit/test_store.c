@@ -299,7 +299,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 
 	tmp_make(&t);
 	st = open_ok(t.path);
-	cr_assert_eq(VAKT_STORE_VERSION, 5);
+	cr_assert_eq(VAKT_STORE_VERSION, 6);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
 	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
@@ -2014,6 +2014,62 @@ Test(store, a_request_savepoint_needs_an_open_batch_issue10)
 	cr_assert_not_null(strstr(err.msg, "no longer open"), "%s", err.msg);
 	cr_assert_eq(vakt_store_batch_undo(st, &err), -1);
 	cr_assert_eq(vakt_store_batch_keep(st, &err), -1);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ---------------------------------------------------------------- */
+/* The follow-up queue (issue 11). */
+
+Test(store, a_followup_is_marked_done_once_and_never_with_a_made_up_outcome)
+{
+	struct vakt_err err = {0};
+	struct vakt_store *st;
+	struct vakt_followup *v = NULL, f;
+	size_t n = 9;
+	bool closed = true;
+	struct tmp t;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	contact_at(t.path, "CA-1", NOW_MS);
+	raw_exec(t.path,
+	    "INSERT INTO followups (contact, service, kind, caller, opened_ms)"
+	    " VALUES (1, 'due', 0, '+4798765432', 1780000000000)");
+	cr_assert_eq(vakt_store_followup_list(st, false, "due", 10, &v, &n, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(v[0].contact_id, 1);
+	cr_assert_str_eq(v[0].youth, "", "an unknown caller");
+	cr_assert_eq(v[0].resp_role, VAKT_ROLE_BEREDSKAP);
+	cr_assert_not(v[0].is_done);
+	free(v);
+	cr_assert_eq(vakt_store_followup_get(st, 99, &f, &err), 0);
+	cr_assert_eq(vakt_store_followup_done(
+	                 st, 1, "nonsense", "lea", NOW_MS, &closed, &err),
+	    -1, "the table refuses what is no outcome");
+	cr_assert_eq(vakt_store_followup_get(st, 1, &f, &err), 1, "%s", err.msg);
+	cr_assert_not(f.is_done, "and changes nothing");
+	cr_assert_eq(vakt_store_followup_done(
+	                 st, 1, "no_need", "lea", NOW_MS + 5, &closed, &err),
+	    0, "%s", err.msg);
+	cr_assert(closed);
+	cr_assert_eq(vakt_store_followup_done(
+	                 st, 1, "texted", "lea", NOW_MS + 9, &closed, &err),
+	    0, "%s", err.msg);
+	cr_assert_not(closed, "done once");
+	cr_assert_eq(vakt_store_followup_get(st, 1, &f, &err), 1, "%s", err.msg);
+	cr_assert(f.is_done);
+	cr_assert_str_eq(f.outcome, "no_need");
+	cr_assert_eq(f.closed_ms, NOW_MS + 5);
+	cr_assert_str_eq(f.closed_by, "lea");
+	cr_assert_eq(vakt_store_followup_list(st, false, NULL, 10, &v, &n, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(vakt_store_followup_list(st, true, NULL, 10, &v, &n, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(n, 1);
+	free(v);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }

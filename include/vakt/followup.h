@@ -1,0 +1,31 @@
+/*
+ * followup.h: the follow-up queue's HTTP API (issue 11).
+ *
+ * The queue itself is kept by the store, in the same writes as the
+ * contacts that open and close it (store.h, "The follow-up queue").
+ * Here are the staff's views of it:
+ *
+ *   GET  /api/v1/followups?state=open|done[&service=ID]
+ *        a JSON array, open ones oldest first, done ones newest first,
+ *        at most VAKT_FOLLOWUP_LIST_MAX; never a message body, and an
+ *        unknown caller's number only masked
+ *   POST /api/v1/followups/{id}/done   {"outcome": "called_back" |
+ *        "texted" | "no_need"}: 200 with the follow-up, 400 for a bad
+ *        body, 404 for an unknown id, 409 if it is already done
+ *
+ * Both need a leader's (or admin's) token, and every use is audited:
+ * the list with the ids it showed, the change with its outcome.
+ */
+#ifndef VAKT_FOLLOWUP_H
+#define VAKT_FOLLOWUP_H
+
+/* Follow-ups in one listing. */
+#define VAKT_FOLLOWUP_LIST_MAX 500
+
+struct vakt_app;
+struct vakt_http;
+
+/* Route the API above on http; app is borrowed for the server's life. */
+void vakt_followup_routes(struct vakt_http *http, struct vakt_app *app);
+
+#endif
