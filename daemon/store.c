@@ -3904,15 +3904,16 @@ holder_in(struct vakt_store *st, const struct vakt_rota_slot *r,
 {
 	struct vakt_coordinator c;
 	struct vakt_staff m;
-	int found = coordinator_get(st, r->staff, &c, err);
+	int found;
 
+	memset(&m, 0, sizeof(m));
+	found = coordinator_get(st, r->staff, &c, err);
 	if (found == 1 && strcmp(c.service, r->service) == 0)
 		return 0;
-	if (found == 0)
-		found = staff_get(st, r->staff, &m, err);
-	if (found == -1)
+	if (found == -1 ||
+	    (found == 0 && staff_get(st, r->staff, &m, err) == -1))
 		return -1;
-	if (found == 1 &&
+	if (m.id[0] != '\0' &&
 	    (m.service[0] == '\0' || strcmp(m.service, r->service) == 0))
 		return 0;
 	vakt_err_data(err, "%s: no coordinator or staff \"%s\" in service %s",
