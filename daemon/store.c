@@ -522,6 +522,13 @@ static const char sql_staff_insert[] =
 static const char sql_staff_delete[] = "DELETE FROM staff WHERE id = ?1";
 static const char sql_staff_by_phone[] =
     "SELECT id FROM staff WHERE phone = ?1";
+/* A staff member of service (or of every service) by phone. */
+static const char sql_staff_of_phone[] =
+    "SELECT id FROM staff WHERE phone = ?2"
+    " AND (service IS NULL OR service = ?1)";
+/* A youth of any service with this phone (staff add). */
+static const char sql_youth_of_phone[] =
+    "SELECT id FROM youths WHERE phone = ?1 ORDER BY id LIMIT 1";
 static const char sql_staff_slots[] =
     "SELECT id FROM rota WHERE staff = ?1 ORDER BY id";
 
@@ -631,6 +638,8 @@ enum stmt_id {
 	ST_STAFF_DELETE,
 	ST_STAFF_BY_PHONE,
 	ST_STAFF_SLOTS,
+	ST_STAFF_OF_PHONE,
+	ST_YOUTH_OF_PHONE,
 	ST_ROTA_GET,
 	ST_ROTA_LIST,
 	ST_ROTA_HOLDER,
@@ -719,6 +728,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_STAFF_DELETE] = sql_staff_delete,
     [ST_STAFF_BY_PHONE] = sql_staff_by_phone,
     [ST_STAFF_SLOTS] = sql_staff_slots,
+    [ST_STAFF_OF_PHONE] = sql_staff_of_phone,
+    [ST_YOUTH_OF_PHONE] = sql_youth_of_phone,
     [ST_ROTA_GET] = sql_rota_get,
     [ST_ROTA_LIST] = sql_rota_list,
     [ST_ROTA_HOLDER] = sql_rota_holder,
@@ -1687,6 +1698,12 @@ phone_free(struct vakt_store *st, const struct rec *r, const char *prefix,
 		vakt_err_data(err, "%s: phone %s %s coordinator %s", prefix,
 		    r->phone, r->is_youth ? "belongs to" : "already belongs to",
 		    owner);
+	if (n != 0 || !r->is_youth)
+		return n == 0 ? 0 : -1;
+	n = vakt_store_staff_by_phone(st, r->service, r->phone, owner, err);
+	if (n == 1)
+		vakt_err_data(err, "%s: phone %s belongs to staff %s", prefix,
+		    r->phone, owner);
 	return n == 0 ? 0 : -1;
 }
 
@@ -3775,6 +3792,18 @@ staff_fits(struct vakt_store *st, const struct vakt_staff *m,
 	if (found == 1)
 		vakt_err_data(err, "%s: phone %s already belongs to staff %s",
 		    prefix, m->phone, owner);
+	if (found != 0)
+		return -1;
+	/* A staff reply must never be taken for a youth's message. */
+	s = st->s[ST_YOUTH_OF_PHONE];
+	if (bind_text(s, 1, m->phone) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, prefix, err);
+	}
+	found = fetch_text(st, s, owner, sizeof(owner), prefix, err);
+	if (found == 1)
+		vakt_err_data(err, "%s: phone %s belongs to youth %s", prefix,
+		    m->phone, owner);
 	return found == 0 ? 0 : -1;
 }
 
@@ -4068,6 +4097,19 @@ vakt_store_rota_list(struct vakt_store *st, const char *service,
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+vakt_store_staff_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_STAFF_OF_PHONE];
+
+	if (bind_text(s, 1, service) || bind_text(s, 2, phone)) {
+		stmt_done(s);
+		return db_fail(st, "staff by phone", err);
+	}
+	return fetch_text(st, s, id, VAKT_ID_LEN, "staff by phone", err);
 }
 
 int

@@ -223,6 +223,12 @@ int vakt_store_staff_remove(struct vakt_store *st, const char *id,
 /* All staff by id; *out as for the listings above. */
 int vakt_store_staff_list(struct vakt_store *st, struct vakt_staff **out,
     size_t *n, struct vakt_err *err);
+/*
+ * The staff member of service (or of every service) whose phone this
+ * is, so that a rota holder's SMS reply is relayed: 1 found, 0, -1.
+ */
+int vakt_store_staff_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err);
 
 /*
  * The beredskap rota: who carries beredskap for a service from from_ms

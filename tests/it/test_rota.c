@@ -590,3 +590,50 @@ Test(rota, a_missed_call_in_a_slot_alerts_the_holder, .fini = ctx_fini)
 	free(a1);
 	free(a2);
 }
+
+/* POST /twilio/sms from `from`; answered with empty TwiML. */
+static void
+sms_in(const struct ctx *c, const char *sid, const char *from,
+    const char *body)
+{
+	const char *p[] = {"ToCountry", "NO", "SmsMessageSid", sid, "NumMedia",
+	    "0", "SmsSid", sid, "SmsStatus", "received", "Body", body, "To",
+	    VT_SERVICE, "NumSegments", "1", "MessageSid", sid, "AccountSid",
+	    VT_SID, "From", from, "ApiVersion", "2010-04-01", NULL};
+	struct vt_resp r;
+
+	vt_twilio_post(&r, &c->d, "/twilio/sms", p);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_null(strstr(r.body, "<Message"), "not forwarded by TwiML: %s",
+	    r.body);
+	vt_resp_free(&r);
+}
+
+Test(rota, a_youth_sms_in_a_slot_reaches_the_holder_whose_reply_is_relayed,
+    .fini = ctx_fini)
+{
+	struct ctx *c = start(true, true);
+	struct vt_fake_msg m;
+
+	directory(c);
+	free(CTL_OK(c, "youth", "add", "U-0142", "--name", "Ola", "--phone",
+	    "+4798765432", "--coordinator", COORD_ID));
+	slot_now(c);
+	sms_in(c, "SM00000000000000000000000000000001", "+4798765432",
+	    "Kan noen ringe meg?");
+	cr_assert(vt_fake_wait(c->fake, 1, 10000), "%zu sent",
+	    vt_fake_count(c->fake));
+	m = vt_fake_get(c->fake, 0);
+	cr_assert_str_eq(m.to, LEADER, "forwarded to the rota's holder");
+	cr_assert_str_eq(m.body, "[U-0142 Ola] Kan noen ringe meg?");
+	vt_fake_msg_free(&m);
+
+	/* The holder is a leader, not a coordinator: still staff. */
+	sms_in(c, "SM00000000000000000000000000000002", LEADER, "Ringer straks");
+	cr_assert(vt_fake_wait(c->fake, 2, 10000), "%zu sent",
+	    vt_fake_count(c->fake));
+	m = vt_fake_get(c->fake, 1);
+	cr_assert_str_eq(m.to, "+4798765432", "relayed to the youth");
+	cr_assert_str_eq(m.body, "Ringer straks");
+	vt_fake_msg_free(&m);
+}

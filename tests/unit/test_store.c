@@ -2075,6 +2075,20 @@ Test(store, staff_ids_never_clash_with_coordinators_and_phones_are_unique)
 	    .name = "Lise", .phone = "+4793000009"};
 	cr_assert_eq(vakt_store_coordinator_add(st, &c, "test", 1, &err), -1);
 	cr_assert_str_eq(err.msg, "coordinator add: id \"lise\" is staff");
+	/* A staff phone is never a youth's, either way round. */
+	snprintf(m.id, sizeof(m.id), "lise3");
+	snprintf(m.phone, sizeof(m.phone), "+4792000001");
+	cr_assert_eq(vakt_store_staff_add(st, &m, "test", 1, &err), -1);
+	cr_assert_str_eq(
+	    err.msg, "staff add: phone +4792000001 belongs to youth U-0001");
+	{
+		struct vakt_youth y = {.id = "U-0009", .service = "due",
+		    .phone = "+4793000001", .coordinator = "kari"};
+
+		cr_assert_eq(vakt_store_youth_add(st, &y, "test", 1, &err), -1);
+		cr_assert_str_eq(
+		    err.msg, "youth add: phone +4793000001 belongs to staff lise");
+	}
 	cr_assert_eq(vakt_store_staff_list(st, &v, &n, &err), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(v[0].id, "lise");
