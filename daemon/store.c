@@ -1872,6 +1872,30 @@ coordinator_unused(struct vakt_store *st, const char *id, const char *what,
 	return n == 0 ? 0 : -1;
 }
 
+/*
+ * Refuse removing someone who holds rota slots (issue 11): the slots
+ * would silently stop ringing them, and come back with a new holder
+ * of the same id.
+ */
+static int
+holds_no_slots(struct vakt_store *st, const char *id, const char *what,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *slots = st->s[ST_STAFF_SLOTS];
+	char ids[REFUSAL_IDS_LEN];
+	int n;
+
+	if (bind_text(slots, 1, id) != SQLITE_OK) {
+		stmt_done(slots);
+		return db_fail(st, what, err);
+	}
+	n = ids_joined(st, slots, ids, sizeof(ids), err);
+	if (n > 0)
+		vakt_err_data(err, "%s: %s still holds rota %s %s", what, id,
+		    n == 1 ? "slot" : "slots", ids);
+	return n == 0 ? 0 : -1;
+}
+
 static int
 coordinator_delete(struct vakt_store *st, const char *id,
     const struct change *ch, struct vakt_err *err)
@@ -1884,7 +1908,8 @@ coordinator_delete(struct vakt_store *st, const char *id,
 
 	if (found == 0)
 		vakt_err_data(err, "%s: no coordinator \"%s\"", what, id);
-	if (found != 1 || coordinator_unused(st, id, what, err) == -1)
+	if (found != 1 || coordinator_unused(st, id, what, err) == -1 ||
+	    holds_no_slots(st, id, what, err) == -1)
 		return -1;
 	/* Their absences go by ON DELETE CASCADE. */
 	if (bind_text(s, 1, id) != SQLITE_OK) {
@@ -3851,25 +3876,14 @@ staff_delete(struct vakt_store *st, const char *id, const struct change *ch,
     struct vakt_err *err)
 {
 	static const char what[] = "staff remove";
-	sqlite3_stmt *slots = st->s[ST_STAFF_SLOTS];
 	sqlite3_stmt *s = st->s[ST_STAFF_DELETE];
-	char ids[REFUSAL_IDS_LEN], detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
 	struct vakt_staff m;
 	int n = staff_get(st, id, &m, err);
 
 	if (n == 0)
 		vakt_err_data(err, "%s: no staff \"%s\"", what, id);
-	if (n != 1)
-		return -1;
-	if (bind_text(slots, 1, id) != SQLITE_OK) {
-		stmt_done(slots);
-		return db_fail(st, what, err);
-	}
-	n = ids_joined(st, slots, ids, sizeof(ids), err);
-	if (n > 0)
-		vakt_err_data(err, "%s: %s still holds rota %s %s", what, id,
-		    n == 1 ? "slot" : "slots", ids);
-	if (n != 0)
+	if (n != 1 || holds_no_slots(st, id, what, err) == -1)
 		return -1;
 	if (bind_text(s, 1, id) != SQLITE_OK) {
 		stmt_done(s);

@@ -1,8 +1,9 @@
 /*
  * vaktctl.c: the command line for operators and leaders.  The
- * directory (coordinators, youths, absences, CSV import), the audit
- * trail, holidays, and `route`, which explains a plan without calling
- * anyone.  Built on the same modules as vaktd and the same database.
+ * directory (coordinators, youths, absences, CSV import), staff and
+ * the beredskap rota, the audit trail, holidays, and `route`, which
+ * explains a plan without calling anyone.  Built on the same modules
+ * as vaktd and the same database.
  *
  * Exit codes (sysexits.h): 64 usage, 65 bad data, 74 database or file
  * I/O, 78 configuration.

@@ -2131,6 +2131,11 @@ Test(store, rota_slots_of_one_service_never_overlap)
 	cr_assert_eq(ov, 0);
 	cr_assert_gt(add_slot(st, "nina", 0, 1000, &ov, &err), 0, "%s",
 	    err.msg);
+	/* A coordinator who holds a slot stays until the slot goes. */
+	cr_assert_eq(
+	    vakt_store_coordinator_remove(st, "nina", "test", 2, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "still holds rota slot"), "%s",
+	    err.msg);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
