@@ -8,6 +8,8 @@
  */
 #include "vakt/calendar.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -526,4 +528,68 @@ vakt_calendar_working_day(
 	if (hours != NULL)
 		*hours = h;
 	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Local date-times as people write them (vaktctl, the API). */
+
+int
+vakt_calendar_parse_time(const struct vakt_tz *tz, const char *s, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec = 0, n = 0, oh, om;
+	const char *rest;
+	char sep;
+
+	if (s == NULL)
+		return -1;
+	/* sscanf alone would take signs and spaces: "2026-11-20T+1:00". */
+	for (int i = 0; i < 16; i++)
+		if (i != 4 && i != 7 && i != 10 && i != 13 &&
+		    !isdigit((unsigned char)s[i]))
+			return -1;
+	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
+	        &n) != 6 ||
+	    (sep != 'T' && sep != ' ') || n != 16)
+		return -1;
+	rest = s + n;
+	if (rest[0] == ':' && isdigit((unsigned char)rest[1]) &&
+	    isdigit((unsigned char)rest[2])) {
+		sec = (rest[1] - '0') * 10 + (rest[2] - '0');
+		rest += 3;
+	}
+	if (!vakt_date_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59 ||
+	    h < 0 || mi < 0)
+		return -1;
+	if (rest[0] == '\0')
+		return vakt_calendar_utc(tz, y, mo, d, h, mi, sec, ms);
+	*ms = (vakt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	          sec) *
+	    1000;
+	if (strcmp(rest, "Z") == 0)
+		return 0;
+	if ((rest[0] != '+' && rest[0] != '-') || strlen(rest) != 6 ||
+	    sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
+		return -1;
+	*ms -=
+	    (rest[0] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
+	return 0;
+}
+
+void
+vakt_calendar_format_time(
+    const struct vakt_tz *tz, int64_t utc_ms, char out[VAKT_TIME_LEN])
+{
+	struct vakt_civil t;
+	int off, a;
+
+	if (vakt_calendar_civil(tz, utc_ms, &t) == -1) {
+		(void)vakt_strlcpy(out, "?", VAKT_TIME_LEN);
+		return;
+	}
+	off = t.utc_offset_s;
+	a = off < 0 ? -off : off;
+	snprintf(out, VAKT_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+	    t.year % 10000, t.month % 100, t.day % 100, t.hour % 100,
+	    t.min % 100, t.sec % 100, off < 0 ? '-' : '+', a / 3600 % 100,
+	    a / 60 % 60);
 }

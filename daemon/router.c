@@ -103,6 +103,7 @@ add_step(const struct vakt_service *svc, struct vakt_plan *p,
 			return;
 	st = &p->steps[p->n_steps];
 	st->role = role;
+	st->is_rota = false;
 	st->who[0] = st->name[0] = '\0';
 	if (who != NULL) {
 		(void)vakt_strlcpy(st->who, who->id, sizeof(st->who));
@@ -122,17 +123,46 @@ add_tail(const struct vakt_service *svc, struct vakt_plan *p)
 	add_step(svc, p, VAKT_ROLE_FALLBACK, NULL, svc->fallback);
 }
 
-/* Does the plan end at a configured human (the safety invariant)? */
+/*
+ * beredskap -> fallback, with the rota's holder in place of the shared
+ * handset while a slot holds.  A holder whose phone repeats an earlier
+ * step is skipped like any repeat; the handset does not ring instead,
+ * since beredskap is then already in the plan.
+ */
+static void
+add_rota_tail(const struct vakt_service *svc, const struct vakt_caller *caller,
+    struct vakt_plan *p)
+{
+	const struct vakt_person *on = &caller->on_call;
+	size_t n = p->n_steps;
+
+	if (!is_set(on->phone)) {
+		add_tail(svc, p);
+		return;
+	}
+	add_step(svc, p, VAKT_ROLE_BEREDSKAP, on, on->phone);
+	if (p->n_steps > n)
+		p->steps[n].is_rota = true;
+	add_step(svc, p, VAKT_ROLE_FALLBACK, NULL, svc->fallback);
+}
+
+/*
+ * Does the plan end at a configured human (the safety invariant)?  A
+ * rota holder's beredskap step counts: the slot names a person.
+ */
 static bool
 ends_at_human(const struct vakt_service *svc, const struct vakt_plan *p)
 {
-	const char *last;
+	const struct vakt_step *last;
 
 	if (p->n_steps == 0)
 		return false;
-	last = p->steps[p->n_steps - 1].number;
-	return (is_set(svc->beredskap) && strcmp(last, svc->beredskap) == 0) ||
-	    (is_set(svc->fallback) && strcmp(last, svc->fallback) == 0);
+	last = &p->steps[p->n_steps - 1];
+	if (last->is_rota && is_set(last->number))
+		return true;
+	return (is_set(svc->beredskap) &&
+	           strcmp(last->number, svc->beredskap) == 0) ||
+	    (is_set(svc->fallback) && strcmp(last->number, svc->fallback) == 0);
 }
 
 /*
@@ -284,7 +314,7 @@ vakt_router_plan(const struct vakt_service *svc,
 			office_head(svc, caller, out);
 		else
 			out->why = VAKT_WHY_OUTSIDE_HOURS;
-		add_tail(svc, out);
+		add_rota_tail(svc, caller, out);
 	}
 	keep_invariant(svc, out);
 }

@@ -280,7 +280,10 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	forward_new(app, rep, svc, m, &who, to, id, now);
 }
 
-/* The staff member's id: coordinator id, "beredskap" or "fallback". */
+/*
+ * The staff member's id: coordinator id, "beredskap", "fallback", or a
+ * staff member's id (a leader on the beredskap rota, issue 11).
+ */
 static int
 staff_of(struct vakt_app *app, const struct vakt_service *svc, const char *from,
     char id[VAKT_ID_LEN])
@@ -298,6 +301,9 @@ staff_of(struct vakt_app *app, const struct vakt_service *svc, const char *from,
 	}
 	found = vakt_store_coordinator_by_phone(
 	    app->store, svc->id, from, id, &err);
+	if (found == 0)
+		found = vakt_store_staff_by_phone(
+		    app->store, svc->id, from, id, &err);
 	if (found == -1)
 		vakt_app_fault(app, "staff lookup", &err);
 	return found;

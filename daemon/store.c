@@ -235,6 +235,34 @@ static const char migration_followups[] =
     "CREATE INDEX followups_done ON followups (closed_ms) WHERE state = 1;"
     "PRAGMA user_version = 6;";
 
+/*
+ * Issue 11: staff who are not coordinators (leaders, admins), and the
+ * beredskap rota.  A slot's holder is a coordinator or a staff member,
+ * so rota.staff has no foreign key: the call path's look-up joins both
+ * and ignores a slot whose holder is gone (the configured beredskap
+ * then rings).  (service, to_ms) serves the look-up and the overlap
+ * check.
+ */
+static const char migration_staff_rota[] =
+    "CREATE TABLE staff ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " name TEXT NOT NULL,"
+    " phone TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK (role IN ('leader', 'admin')),"
+    " service TEXT,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE TABLE rota ("
+    " id INTEGER PRIMARY KEY,"
+    " service TEXT NOT NULL,"
+    " staff TEXT NOT NULL,"
+    " from_ms INTEGER NOT NULL,"
+    " to_ms INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " CHECK (from_ms < to_ms));"
+    "CREATE INDEX rota_service_to ON rota (service, to_ms);"
+    "CREATE INDEX rota_staff ON rota (staff);"
+    "PRAGMA user_version = 7;";
+
 static const char *const migrations[] = {
     migrate_1_directory,
     migrate_2_contacts,
@@ -242,6 +270,7 @@ static const char *const migrations[] = {
     migrate_4_reports,
     migrate_5_partial,
     migration_followups,
+    migration_staff_rota,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -574,6 +603,54 @@ static const char sql_fu_list_open[] =
 static const char sql_fu_list_done[] =
     FU_SELECT " WHERE f.state = 1 AND (?1 IS NULL OR f.service = ?1)"
               " ORDER BY f.closed_ms DESC, f.id DESC LIMIT ?2";
+static const char sql_staff_get[] =
+    "SELECT id, name, phone, role, coalesce(service, '') FROM staff"
+    " WHERE id = ?1";
+static const char sql_staff_list[] =
+    "SELECT id, name, phone, role, coalesce(service, '') FROM staff"
+    " WHERE ?1 IS NULL ORDER BY id";
+static const char sql_staff_insert[] =
+    "INSERT INTO staff (id, name, phone, role, service, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_staff_delete[] = "DELETE FROM staff WHERE id = ?1";
+static const char sql_staff_by_phone[] =
+    "SELECT id FROM staff WHERE phone = ?1";
+/* A staff member of service (or of every service) by phone. */
+static const char sql_staff_of_phone[] =
+    "SELECT id FROM staff WHERE phone = ?2"
+    " AND (service IS NULL OR service = ?1)";
+/* A youth of any service with this phone (staff add). */
+static const char sql_youth_of_phone[] =
+    "SELECT id FROM youths WHERE phone = ?1 ORDER BY id LIMIT 1";
+static const char sql_staff_slots[] =
+    "SELECT id FROM rota WHERE staff = ?1 ORDER BY id";
+
+/*
+ * Rota slots with their holder's name and phone (staff first, then
+ * coordinators; "" when the holder is gone).
+ */
+#define ROTA_SELECT                                                            \
+	"SELECT r.id, r.service, r.staff, r.from_ms, r.to_ms,"                 \
+	" coalesce(s.name, c.name, ''), coalesce(s.phone, c.phone, '')"        \
+	" FROM rota r LEFT JOIN staff s ON s.id = r.staff"                     \
+	" LEFT JOIN coordinators c ON c.id = r.staff"
+static const char sql_rota_get[] = ROTA_SELECT " WHERE r.id = ?1";
+static const char sql_rota_list[] =
+    ROTA_SELECT " WHERE (?1 IS NULL OR r.service = ?1)"
+                " AND r.to_ms > ?2 AND r.from_ms < ?3"
+                " ORDER BY r.service, r.from_ms, r.id";
+/* The slot holding now, if its holder still exists. */
+static const char sql_rota_holder[] =
+    ROTA_SELECT " WHERE r.service = ?1 AND r.to_ms > ?2 AND r.from_ms <= ?2"
+                " AND coalesce(s.phone, c.phone) IS NOT NULL"
+                " ORDER BY r.from_ms DESC LIMIT 1";
+static const char sql_rota_overlap[] =
+    "SELECT id FROM rota WHERE service = ?1 AND to_ms > ?2 AND from_ms < ?3"
+    " ORDER BY from_ms LIMIT 1";
+static const char sql_rota_insert[] =
+    "INSERT INTO rota (service, staff, from_ms, to_ms, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_rota_delete[] = "DELETE FROM rota WHERE id = ?1";
 
 enum stmt_id {
 	ST_BEGIN,
@@ -658,6 +735,20 @@ enum stmt_id {
 	ST_FU_GET,
 	ST_FU_LIST_OPEN,
 	ST_FU_LIST_DONE,
+	ST_STAFF_GET,
+	ST_STAFF_LIST,
+	ST_STAFF_INSERT,
+	ST_STAFF_DELETE,
+	ST_STAFF_BY_PHONE,
+	ST_STAFF_SLOTS,
+	ST_STAFF_OF_PHONE,
+	ST_YOUTH_OF_PHONE,
+	ST_ROTA_GET,
+	ST_ROTA_LIST,
+	ST_ROTA_HOLDER,
+	ST_ROTA_OVERLAP,
+	ST_ROTA_INSERT,
+	ST_ROTA_DELETE,
 	ST_COUNT
 };
 
@@ -744,6 +835,20 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FU_GET] = sql_fu_get,
     [ST_FU_LIST_OPEN] = sql_fu_list_open,
     [ST_FU_LIST_DONE] = sql_fu_list_done,
+    [ST_STAFF_GET] = sql_staff_get,
+    [ST_STAFF_LIST] = sql_staff_list,
+    [ST_STAFF_INSERT] = sql_staff_insert,
+    [ST_STAFF_DELETE] = sql_staff_delete,
+    [ST_STAFF_BY_PHONE] = sql_staff_by_phone,
+    [ST_STAFF_SLOTS] = sql_staff_slots,
+    [ST_STAFF_OF_PHONE] = sql_staff_of_phone,
+    [ST_YOUTH_OF_PHONE] = sql_youth_of_phone,
+    [ST_ROTA_GET] = sql_rota_get,
+    [ST_ROTA_LIST] = sql_rota_list,
+    [ST_ROTA_HOLDER] = sql_rota_holder,
+    [ST_ROTA_OVERLAP] = sql_rota_overlap,
+    [ST_ROTA_INSERT] = sql_rota_insert,
+    [ST_ROTA_DELETE] = sql_rota_delete,
 };
 
 struct vakt_store {
@@ -1706,6 +1811,12 @@ phone_free(struct vakt_store *st, const struct rec *r, const char *prefix,
 		vakt_err_data(err, "%s: phone %s %s coordinator %s", prefix,
 		    r->phone, r->is_youth ? "belongs to" : "already belongs to",
 		    owner);
+	if (n != 0 || !r->is_youth)
+		return n == 0 ? 0 : -1;
+	n = vakt_store_staff_by_phone(st, r->service, r->phone, owner, err);
+	if (n == 1)
+		vakt_err_data(err, "%s: phone %s belongs to staff %s", prefix,
+		    r->phone, owner);
 	return n == 0 ? 0 : -1;
 }
 
@@ -1776,6 +1887,9 @@ ids_joined(struct vakt_store *st, sqlite3_stmt *s, char *buf, size_t len,
 /* ---------------------------------------------------------------- */
 /* Coordinators. */
 
+static int not_staff(struct vakt_store *st, const char *id, const char *prefix,
+    struct vakt_err *err);
+
 /* INSERT (is_new) or UPDATE of name and phone. */
 static int
 coordinator_write(struct vakt_store *st, const struct vakt_coordinator *c,
@@ -1814,7 +1928,8 @@ coordinator_insert(struct vakt_store *st, const struct vakt_coordinator *c,
 	if (found == 1)
 		vakt_err_data(
 		    err, "%s: id \"%s\" already exists", prefix, c->id);
-	if (found != 0 || phone_free(st, &r, prefix, err) == -1 ||
+	if (found != 0 || not_staff(st, c->id, prefix, err) == -1 ||
+	    phone_free(st, &r, prefix, err) == -1 ||
 	    coordinator_write(st, c, true, ch->now_ms, prefix, err) == -1)
 		return -1;
 	detail_add(detail, "service %s, name %s, phone %s", c->service, c->name,
@@ -1870,6 +1985,30 @@ coordinator_unused(struct vakt_store *st, const char *id, const char *what,
 	return n == 0 ? 0 : -1;
 }
 
+/*
+ * Refuse removing someone who holds rota slots (issue 11): the slots
+ * would silently stop ringing them, and come back with a new holder
+ * of the same id.
+ */
+static int
+holds_no_slots(struct vakt_store *st, const char *id, const char *what,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *slots = st->s[ST_STAFF_SLOTS];
+	char ids[REFUSAL_IDS_LEN];
+	int n;
+
+	if (bind_text(slots, 1, id) != SQLITE_OK) {
+		stmt_done(slots);
+		return db_fail(st, what, err);
+	}
+	n = ids_joined(st, slots, ids, sizeof(ids), err);
+	if (n > 0)
+		vakt_err_data(err, "%s: %s still holds rota %s %s", what, id,
+		    n == 1 ? "slot" : "slots", ids);
+	return n == 0 ? 0 : -1;
+}
+
 static int
 coordinator_delete(struct vakt_store *st, const char *id,
     const struct change *ch, struct vakt_err *err)
@@ -1882,7 +2021,8 @@ coordinator_delete(struct vakt_store *st, const char *id,
 
 	if (found == 0)
 		vakt_err_data(err, "%s: no coordinator \"%s\"", what, id);
-	if (found != 1 || coordinator_unused(st, id, what, err) == -1)
+	if (found != 1 || coordinator_unused(st, id, what, err) == -1 ||
+	    holds_no_slots(st, id, what, err) == -1)
 		return -1;
 	/* Their absences go by ON DELETE CASCADE. */
 	if (bind_text(s, 1, id) != SQLITE_OK) {
@@ -3904,3 +4044,443 @@ vakt_store_followup_done(struct vakt_store *st, int64_t id, const char *outcome,
 }
 
 /* NOLINTEND(readability-function-size) */
+
+/* ---------------------------------------------------------------- */
+/* Staff (leaders, admins) and the beredskap rota (issue 11). */
+
+static void
+staff_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_staff *m = item;
+	const unsigned char *role = sqlite3_column_text(s, 3);
+
+	col_copy(s, 0, m->id, sizeof(m->id));
+	col_copy(s, 1, m->name, sizeof(m->name));
+	col_copy(s, 2, m->phone, sizeof(m->phone));
+	/* The CHECK constraint allows only the two names. */
+	if (vakt_auth_role_parse((const char *)role, &m->role) == -1)
+		m->role = VAKT_AUTH_LEADER;
+	col_copy(s, 4, m->service, sizeof(m->service));
+}
+
+static void
+rota_from_row(sqlite3_stmt *s, void *item)
+{
+	struct vakt_rota_slot *r = item;
+
+	r->id = sqlite3_column_int64(s, 0);
+	col_copy(s, 1, r->service, sizeof(r->service));
+	col_copy(s, 2, r->staff, sizeof(r->staff));
+	r->from_ms = sqlite3_column_int64(s, 3);
+	r->to_ms = sqlite3_column_int64(s, 4);
+	col_copy(s, 5, r->name, sizeof(r->name));
+	col_copy(s, 6, r->phone, sizeof(r->phone));
+}
+
+static const struct row_kind staff_rows = {ST_STAFF_GET, ST_STAFF_LIST,
+    sizeof(struct vakt_staff), staff_from_row, "staff get", "staff list"};
+static const struct row_kind rota_rows = {ST_ROTA_GET, ST_ROTA_LIST,
+    sizeof(struct vakt_rota_slot), rota_from_row, "rota get", "rota list"};
+
+static int
+staff_get(struct vakt_store *st, const char *id, struct vakt_staff *m,
+    struct vakt_err *err)
+{
+	return get_row(st, &staff_rows, id, m, err);
+}
+
+/* Refuse a coordinator id that is a staff member's (inside the tx). */
+static int
+not_staff(struct vakt_store *st, const char *id, const char *prefix,
+    struct vakt_err *err)
+{
+	struct vakt_staff m;
+	int found = staff_get(st, id, &m, err);
+
+	if (found == 1)
+		vakt_err_data(err, "%s: id \"%s\" is staff", prefix, id);
+	return found == 0 ? 0 : -1;
+}
+
+static int
+check_staff(
+    const struct vakt_staff *m, const char *prefix, struct vakt_err *err)
+{
+	if (check_id(m->id, "id", prefix, err) == -1 ||
+	    check_name(m->name, false, prefix, err) == -1 ||
+	    check_phone(m->phone, prefix, err) == -1 ||
+	    (m->service[0] != '\0' &&
+	        check_id(m->service, "service", prefix, err) == -1))
+		return -1;
+	if (m->role != VAKT_AUTH_LEADER && m->role != VAKT_AUTH_ADMIN) {
+		vakt_err_data(err, "%s: role must be leader or admin", prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/* The id is new to staff and coordinators, the phone to staff. */
+static int
+staff_fits(struct vakt_store *st, const struct vakt_staff *m,
+    const char *prefix, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_STAFF_BY_PHONE];
+	struct vakt_coordinator c;
+	char owner[VAKT_ID_LEN];
+	int found = not_staff(st, m->id, prefix, err);
+
+	if (found == -1) {
+		if (err->kind == VAKT_ERR_DATA)
+			vakt_err_data(
+			    err, "%s: id \"%s\" already exists", prefix, m->id);
+		return -1;
+	}
+	found = coordinator_get(st, m->id, &c, err);
+	if (found == 1)
+		vakt_err_data(
+		    err, "%s: id \"%s\" is a coordinator", prefix, m->id);
+	if (found != 0)
+		return -1;
+	if (bind_text(s, 1, m->phone) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, prefix, err);
+	}
+	found = fetch_text(st, s, owner, sizeof(owner), prefix, err);
+	if (found == 1)
+		vakt_err_data(err, "%s: phone %s already belongs to staff %s",
+		    prefix, m->phone, owner);
+	if (found != 0)
+		return -1;
+	/* A staff reply must never be taken for a youth's message. */
+	s = st->s[ST_YOUTH_OF_PHONE];
+	if (bind_text(s, 1, m->phone) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, prefix, err);
+	}
+	found = fetch_text(st, s, owner, sizeof(owner), prefix, err);
+	if (found == 1)
+		vakt_err_data(err, "%s: phone %s belongs to youth %s", prefix,
+		    m->phone, owner);
+	return found == 0 ? 0 : -1;
+}
+
+static int
+staff_insert(struct vakt_store *st, const struct vakt_staff *m,
+    const char *prefix, const struct change *ch, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_STAFF_INSERT];
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	const char *role = vakt_auth_role_name(m->role);
+
+	if (staff_fits(st, m, prefix, err) == -1)
+		return -1;
+	if (bind_text(s, 1, m->id) || bind_text(s, 2, m->name) ||
+	    bind_text(s, 3, m->phone) || bind_text(s, 4, role) ||
+	    bind_text(s, 5, m->service[0] != '\0' ? m->service : NULL) ||
+	    sqlite3_bind_int64(s, 6, ch->now_ms)) {
+		stmt_done(s);
+		return db_fail(st, prefix, err);
+	}
+	if (run(st, s, prefix, err) == -1)
+		return -1;
+	detail_add(detail, "role %s, name %s, phone %s%s%s", role, m->name,
+	    vakt_mask_e164(m->phone, mask),
+	    m->service[0] != '\0' ? ", service " : "", m->service);
+	return audit_write(st, ch, "staff.add", m->id, detail, err);
+}
+
+int
+vakt_store_staff_add(struct vakt_store *st, const struct vakt_staff *m,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "staff add";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_staff(m, what, err) == -1 || tx_begin(st, what, err) == -1)
+		return -1;
+	rc = staff_insert(st, m, what, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+static int
+staff_delete(struct vakt_store *st, const char *id, const struct change *ch,
+    struct vakt_err *err)
+{
+	static const char what[] = "staff remove";
+	sqlite3_stmt *s = st->s[ST_STAFF_DELETE];
+	char detail[DETAIL_LEN] = "", mask[VAKT_E164_LEN];
+	struct vakt_staff m;
+	int n = staff_get(st, id, &m, err);
+
+	if (n == 0)
+		vakt_err_data(err, "%s: no staff \"%s\"", what, id);
+	if (n != 1 || holds_no_slots(st, id, what, err) == -1)
+		return -1;
+	if (bind_text(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, what, err);
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	detail_add(detail, "role %s, name %s, phone %s",
+	    vakt_auth_role_name(m.role), m.name, vakt_mask_e164(m.phone, mask));
+	return audit_write(st, ch, "staff.remove", id, detail, err);
+}
+
+int
+vakt_store_staff_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "staff remove";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (check_id(id, "id", what, err) == -1 ||
+	    tx_begin(st, what, err) == -1)
+		return -1;
+	rc = staff_delete(st, id, &ch, err);
+	return tx_end(st, rc, what, err);
+}
+
+int
+vakt_store_staff_list(struct vakt_store *st, struct vakt_staff **out, size_t *n,
+    struct vakt_err *err)
+{
+	void *v = NULL;
+
+	*out = NULL;
+	*n = 0;
+	/* ?1 stays NULL: all staff (the statement takes a filter slot). */
+	if (list_rows(st, &staff_rows, &v, n, err) == -1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+check_slot(
+    const struct vakt_rota_slot *r, const char *prefix, struct vakt_err *err)
+{
+	if (check_id(r->service, "service", prefix, err) == -1 ||
+	    check_id(r->staff, "staff", prefix, err) == -1)
+		return -1;
+	if (r->from_ms >= r->to_ms) {
+		vakt_err_data(err, "%s: from must be before to", prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/* The holder is a coordinator of the service, or staff of it or all. */
+static int
+holder_in(struct vakt_store *st, const struct vakt_rota_slot *r,
+    const char *prefix, struct vakt_err *err)
+{
+	struct vakt_coordinator c;
+	struct vakt_staff m;
+	int found;
+
+	memset(&m, 0, sizeof(m));
+	found = coordinator_get(st, r->staff, &c, err);
+	if (found == 1 && strcmp(c.service, r->service) == 0)
+		return 0;
+	if (found == -1 ||
+	    (found == 0 && staff_get(st, r->staff, &m, err) == -1))
+		return -1;
+	if (m.id[0] != '\0' &&
+	    (m.service[0] == '\0' || strcmp(m.service, r->service) == 0))
+		return 0;
+	vakt_err_data(err, "%s: no coordinator or staff \"%s\" in service %s",
+	    prefix, r->staff, r->service);
+	return -1;
+}
+
+/* A slot of the same service that r overlaps: its id, 0, or -1. */
+static int64_t
+slot_overlap(struct vakt_store *st, const struct vakt_rota_slot *r,
+    const char *prefix, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_ROTA_OVERLAP];
+	int64_t id = 0;
+	int rc;
+
+	if (bind_text(s, 1, r->service) ||
+	    sqlite3_bind_int64(s, 2, r->from_ms) ||
+	    sqlite3_bind_int64(s, 3, r->to_ms)) {
+		stmt_done(s);
+		return db_fail(st, prefix, err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = db_fail(st, prefix, err);
+	stmt_done(s);
+	return id;
+}
+
+static int
+slot_insert(struct vakt_store *st, struct vakt_rota_slot *r,
+    const struct change *ch, int64_t *overlap, struct vakt_err *err)
+{
+	static const char what[] = "rota add";
+	sqlite3_stmt *s = st->s[ST_ROTA_INSERT];
+	char detail[DETAIL_LEN] = "", subject[24];
+
+	if (holder_in(st, r, what, err) == -1 ||
+	    (*overlap = slot_overlap(st, r, what, err)) == -1)
+		return -1;
+	if (*overlap > 0) {
+		vakt_err_data(err, "%s: overlaps slot %lld of service %s", what,
+		    (long long)*overlap, r->service);
+		return -1;
+	}
+	if (bind_text(s, 1, r->service) || bind_text(s, 2, r->staff) ||
+	    sqlite3_bind_int64(s, 3, r->from_ms) ||
+	    sqlite3_bind_int64(s, 4, r->to_ms) ||
+	    sqlite3_bind_int64(s, 5, ch->now_ms)) {
+		stmt_done(s);
+		return db_fail(st, what, err);
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	r->id = sqlite3_last_insert_rowid(st->db);
+	snprintf(subject, sizeof(subject), "%lld", (long long)r->id);
+	detail_add(detail, "service %s, staff %s, from_ms %lld, to_ms %lld",
+	    r->service, r->staff, (long long)r->from_ms, (long long)r->to_ms);
+	return audit_write(st, ch, "rota.add", subject, detail, err);
+}
+
+int
+vakt_store_rota_add(struct vakt_store *st, struct vakt_rota_slot *slot,
+    const char *actor, int64_t now_ms, int64_t *overlap, struct vakt_err *err)
+{
+	static const char what[] = "rota add";
+	const struct change ch = {actor, now_ms};
+	int64_t dummy;
+	int rc;
+
+	if (overlap == NULL)
+		overlap = &dummy;
+	*overlap = 0;
+	if (check_slot(slot, what, err) == -1 || tx_begin(st, what, err) == -1)
+		return -1;
+	rc = slot_insert(st, slot, &ch, overlap, err);
+	if (*overlap < 0)
+		*overlap = 0;
+	return tx_end(st, rc, what, err);
+}
+
+static int
+slot_delete(struct vakt_store *st, int64_t id, const struct change *ch,
+    struct vakt_err *err)
+{
+	static const char what[] = "rota remove";
+	sqlite3_stmt *s = st->s[ST_ROTA_GET];
+	struct vakt_rota_slot r;
+	char detail[DETAIL_LEN] = "", subject[24];
+	int rc;
+
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, what, err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rota_from_row(s, &r);
+	stmt_done(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : db_fail(st, what, err);
+	s = st->s[ST_ROTA_DELETE];
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, what, err);
+	}
+	if (run(st, s, what, err) == -1)
+		return -1;
+	snprintf(subject, sizeof(subject), "%lld", (long long)id);
+	detail_add(detail, "service %s, staff %s, from_ms %lld, to_ms %lld",
+	    r.service, r.staff, (long long)r.from_ms, (long long)r.to_ms);
+	return audit_write(st, ch, "rota.remove", subject, detail, err) == -1
+	    ? -1
+	    : 1;
+}
+
+int
+vakt_store_rota_remove(struct vakt_store *st, int64_t id, const char *actor,
+    int64_t now_ms, struct vakt_err *err)
+{
+	static const char what[] = "rota remove";
+	const struct change ch = {actor, now_ms};
+	int rc;
+
+	if (tx_begin(st, what, err) == -1)
+		return -1;
+	rc = slot_delete(st, id, &ch, err);
+	/* Nothing to remove: end the (empty) transaction all the same. */
+	if (tx_end(st, rc == -1 ? -1 : 0, what, err) == -1)
+		return -1;
+	return rc;
+}
+
+int
+vakt_store_rota_list(struct vakt_store *st, const char *service,
+    int64_t from_ms, int64_t to_ms, struct vakt_rota_slot **out, size_t *n,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_ROTA_LIST];
+	void *v = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (bind_text(s, 1, service) || sqlite3_bind_int64(s, 2, from_ms) ||
+	    sqlite3_bind_int64(s, 3, to_ms)) {
+		stmt_done(s);
+		return db_fail(st, "rota list", err);
+	}
+	if (list_rows(st, &rota_rows, &v, n, err) == -1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+vakt_store_staff_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_STAFF_OF_PHONE];
+
+	if (bind_text(s, 1, service) || bind_text(s, 2, phone)) {
+		stmt_done(s);
+		return db_fail(st, "staff by phone", err);
+	}
+	return fetch_text(st, s, id, VAKT_ID_LEN, "staff by phone", err);
+}
+
+int
+vakt_store_rota_holder(struct vakt_store *st, const char *service,
+    int64_t now_ms, struct vakt_person *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_ROTA_HOLDER];
+	struct vakt_rota_slot r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, service) || sqlite3_bind_int64(s, 2, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "rota holder", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rota_from_row(s, &r);
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "rota holder", err);
+	(void)vakt_strlcpy(out->id, r.staff, sizeof(out->id));
+	(void)vakt_strlcpy(out->name, r.name, sizeof(out->name));
+	(void)vakt_strlcpy(out->phone, r.phone, sizeof(out->phone));
+	return 1;
+}

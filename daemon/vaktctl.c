@@ -1,8 +1,9 @@
 /*
  * vaktctl.c: the command line for operators and leaders.  The
- * directory (coordinators, youths, absences, CSV import), the audit
- * trail, holidays, and `route`, which explains a plan without calling
- * anyone.  Built on the same modules as vaktd and the same database.
+ * directory (coordinators, youths, absences, CSV import), staff and
+ * the beredskap rota, the audit trail, holidays, and `route`, which
+ * explains a plan without calling anyone.  Built on the same modules
+ * as vaktd and the same database.
  *
  * Exit codes (sysexits.h): 64 usage, 65 bad data, 74 database or file
  * I/O, 78 configuration.
@@ -1170,48 +1171,11 @@ cmd_holidays(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-/*
- * --at: "YYYY-MM-DDTHH:MM[:SS]" in the service's local time, or with
- * "Z" or "±HH:MM" for an explicit offset.  A space may stand for 'T'.
- */
+/* --at and the rota's times: calendar.h's local ISO date-time. */
 static int
 parse_at(const struct ctl *c, const char *s, int64_t *ms)
 {
-	int y, mo, d, h, mi, sec = 0, n = 0, oh, om;
-	const char *rest;
-	char sep;
-
-	/* sscanf alone would take signs and spaces: "2026-11-20T+1:00". */
-	for (int i = 0; i < 16; i++)
-		if (i != 4 && i != 7 && i != 10 && i != 13 &&
-		    !isdigit((unsigned char)s[i]))
-			return -1;
-	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi,
-	        &n) != 6 ||
-	    (sep != 'T' && sep != ' ') || n != 16)
-		return -1;
-	rest = s + n;
-	if (rest[0] == ':' && isdigit((unsigned char)rest[1]) &&
-	    isdigit((unsigned char)rest[2])) {
-		sec = (rest[1] - '0') * 10 + (rest[2] - '0');
-		rest += 3;
-	}
-	if (!vakt_date_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59 ||
-	    h < 0 || mi < 0)
-		return -1;
-	if (rest[0] == '\0')
-		return vakt_calendar_utc(&c->tz, y, mo, d, h, mi, sec, ms);
-	*ms = (vakt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-	          sec) *
-	    1000;
-	if (strcmp(rest, "Z") == 0)
-		return 0;
-	if ((rest[0] != '+' && rest[0] != '-') || strlen(rest) != 6 ||
-	    sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59)
-		return -1;
-	*ms -=
-	    (rest[0] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
-	return 0;
+	return vakt_calendar_parse_time(&c->tz, s, ms);
 }
 
 /* "2026-11-23T21:14:00+01:00" */
@@ -1236,11 +1200,17 @@ plan_json(const struct vakt_plan *p, const struct vakt_caller *who)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct vakt_step *st = &p->steps[i];
 
-		json_array_append_new(steps,
-		    json_pack("{s:s, s:s?, s:s, s:i}", "role",
-		        vakt_router_role_name(st->role), "who",
-		        st->who[0] != '\0' ? st->who : NULL, "number",
-		        st->number, "timeout", st->timeout_s));
+		json_t *j = json_pack("{s:s, s:s?, s:s, s:i}", "role",
+		    vakt_router_role_name(st->role), "who",
+		    st->who[0] != '\0' ? st->who : NULL, "number", st->number,
+		    "timeout", st->timeout_s);
+
+		/* Issue 11: which step came from the beredskap rota. */
+		if (st->is_rota) {
+			json_object_set_new(j, "rota", json_true());
+			json_object_set_new(j, "name", json_string(st->name));
+		}
+		json_array_append_new(steps, j);
 	}
 	o = json_pack("{s:s, s:s, s:s}", "service", p->svc->id, "at", at,
 	    "category", vakt_calendar_category_name(p->cat));
@@ -1288,10 +1258,10 @@ plan_text(
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct vakt_step *st = &p->steps[i];
 
-		printf("  %zu. %-12s %-16s %-16s ring %d s\n", i + 1,
+		printf("  %zu. %-12s %-16s %-16s ring %d s%s\n", i + 1,
 		    vakt_router_role_name(st->role),
 		    st->who[0] != '\0' ? st->who : "-", st->number,
-		    st->timeout_s);
+		    st->timeout_s, st->is_rota ? "  (rota)" : "");
 	}
 	printf("  then    the caller hears that nobody answered and to call "
 	       "112 in an emergency\n");
@@ -1365,7 +1335,10 @@ cmd_route(struct ctl *c, int argc, char **argv)
 		return EX_DATAERR;
 	}
 	if (vakt_store_lookup_caller(c->store, svc->id, num,
-	        vakt_date_make(civ.year, civ.month, civ.day), &who, &err) == -1)
+	        vakt_date_make(civ.year, civ.month, civ.day), &who,
+	        &err) == -1 ||
+	    vakt_store_rota_holder(
+	        c->store, svc->id, now, &who.on_call, &err) == -1)
 		return fail(&err);
 	vakt_router_plan(svc, &who, &c->tz, now, &plan);
 	if (c->json)
@@ -1639,6 +1612,269 @@ cmd_token(struct ctl *c, int argc, char **argv)
 	return EX_USAGE;
 }
 
+/* ---------------------------------------------------------------- */
+/* Staff (leaders, admins) and the beredskap rota (issue 11). */
+
+static int
+staff_add(struct ctl *c, const char *id, const struct vakt_staff *in,
+    const char *role, const char *service)
+{
+	struct vakt_staff m = *in;
+	struct vakt_err err;
+	int rc = 0;
+
+	if (role == NULL || vakt_auth_role_parse(role, &m.role) == -1) {
+		complain("staff add: --role leader or --role admin");
+		return EX_USAGE;
+	}
+	if (id_arg("staff add", id, m.id, sizeof(m.id)) == -1 ||
+	    check_not_service_number(c, "staff add", m.phone) == -1)
+		return EX_DATAERR;
+	if (service != NULL) {
+		const struct vakt_service *svc = pick_service(c, service, &rc);
+
+		if (svc == NULL)
+			return rc;
+		(void)vakt_strlcpy(m.service, svc->id, sizeof(m.service));
+	}
+	if (vakt_store_staff_add(
+	        c->store, &m, c->actor, vakt_clock_now_ms(), &err) == -1)
+		return fail(&err);
+	printf("staff %s added (%s)\n", m.id, role);
+	return 0;
+}
+
+/* The name and phone of a new staff member from the options. */
+static int
+staff_fields(const char *name, const char *phone, struct vakt_staff *m)
+{
+	if (name == NULL || phone == NULL) {
+		complain("staff add: --name, --phone and --role are required");
+		return EX_USAGE;
+	}
+	if (phone_arg("staff add", phone, m->phone) == -1)
+		return EX_DATAERR;
+	if (vakt_strlcpy(m->name, name, sizeof(m->name)) == -1) {
+		complain("staff add: --name is too long (at most %zu bytes)",
+		    sizeof(m->name) - 1);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int
+staff_list(struct ctl *c)
+{
+	struct table t = {.n_cols = 5};
+	struct vakt_staff *v;
+	struct vakt_err err;
+	json_t *arr = json_array();
+	size_t n;
+
+	if (vakt_store_staff_list(c->store, &v, &n, &err) == -1) {
+		json_decref(arr);
+		return fail(&err);
+	}
+	table_row(
+	    &t, (const char *[]){"ID", "NAME", "PHONE", "ROLE", "SERVICE"});
+	for (size_t i = 0; i < n; i++) {
+		const char *svc = v[i].service[0] != '\0' ? v[i].service : NULL;
+
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", v[i].id,
+		        "name", v[i].name, "phone", v[i].phone, "role",
+		        vakt_auth_role_name(v[i].role), "service", svc));
+		table_row(&t,
+		    (const char *[]){v[i].id, v[i].name, v[i].phone,
+		        vakt_auth_role_name(v[i].role),
+		        svc != NULL ? svc : "-"});
+	}
+	free(v);
+	finish_listing(c, arr, &t);
+	return 0;
+}
+
+static int
+cmd_staff(struct ctl *c, int argc, char **argv)
+{
+	const char *name = NULL, *phone = NULL, *role = NULL, *service = NULL;
+	const struct opt opts[] = {{"name", &name, NULL},
+	    {"phone", &phone, NULL}, {"role", &role, NULL},
+	    {"service", &service, NULL}, {"json", NULL, &c->json},
+	    {NULL, NULL, NULL}};
+	char *pos[MAX_POSITIONAL];
+	struct vakt_staff m = {0};
+	struct vakt_err err;
+	size_t n;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, MAX_POSITIONAL, &n)) != 0 ||
+	    (rc = need_store(c)) != 0)
+		return rc;
+	if (n == 2 && strcmp(pos[0], "add") == 0) {
+		if ((rc = staff_fields(name, phone, &m)) != 0)
+			return rc;
+		return staff_add(c, pos[1], &m, role, service);
+	}
+	if (n == 1 && strcmp(pos[0], "list") == 0)
+		return staff_list(c);
+	if (n == 2 && strcmp(pos[0], "remove") == 0) {
+		if (vakt_store_staff_remove(c->store, pos[1], c->actor,
+		        vakt_clock_now_ms(), &err) == -1)
+			return fail(&err);
+		printf("staff %s removed\n", pos[1]);
+		return 0;
+	}
+	complain("usage: staff add ID --name NAME --phone NUMBER --role "
+	         "leader|admin [--service SVC] | list [--json] | remove ID");
+	return EX_USAGE;
+}
+
+/* --from/--to of a rota slot: local YYYY-MM-DDTHH:MM (calendar.h). */
+static int
+time_arg(const struct ctl *c, const char *opt, const char *in, int64_t *ms)
+{
+	if (in == NULL) {
+		complain("rota add: --%s YYYY-MM-DDTHH:MM is required", opt);
+		return EX_USAGE;
+	}
+	if (parse_at(c, in, ms) == -1) {
+		complain(
+		    "rota add: --%s \"%s\" is not a time (YYYY-MM-DDTHH:MM, "
+		    "optionally :SS and Z or ±HH:MM)",
+		    opt, in);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int
+rota_add(struct ctl *c, const char *service, const char *staff,
+    const char *from, const char *to)
+{
+	struct vakt_rota_slot r = {0};
+	const struct vakt_service *svc;
+	struct vakt_err err;
+	char f[VAKT_TIME_LEN], t[VAKT_TIME_LEN];
+	int rc = 0;
+
+	if (staff == NULL) {
+		complain("rota add: --staff ID is required");
+		return EX_USAGE;
+	}
+	if ((svc = pick_service(c, service, &rc)) == NULL ||
+	    (rc = time_arg(c, "from", from, &r.from_ms)) != 0 ||
+	    (rc = time_arg(c, "to", to, &r.to_ms)) != 0)
+		return rc != 0 ? rc : EX_USAGE;
+	if (r.from_ms >= r.to_ms) {
+		complain("rota add: --from %s is not before --to %s", from, to);
+		return EX_DATAERR;
+	}
+	if (id_arg("rota add", staff, r.staff, sizeof(r.staff)) == -1)
+		return EX_DATAERR;
+	(void)vakt_strlcpy(r.service, svc->id, sizeof(r.service));
+	if (vakt_store_rota_add(
+	        c->store, &r, c->actor, vakt_clock_now_ms(), NULL, &err) == -1)
+		return fail(&err);
+	vakt_calendar_format_time(&c->tz, r.from_ms, f);
+	vakt_calendar_format_time(&c->tz, r.to_ms, t);
+	printf("rota slot %lld added: %s has beredskap for %s from %s to %s\n",
+	    (long long)r.id, r.staff, r.service, f, t);
+	return 0;
+}
+
+static int
+rota_list(struct ctl *c, const char *service)
+{
+	struct table t = {.n_cols = 6};
+	struct vakt_rota_slot *v;
+	struct vakt_err err;
+	json_t *arr;
+	size_t n;
+	int rc = 0;
+
+	if (service != NULL && pick_service(c, service, &rc) == NULL)
+		return rc;
+	if (vakt_store_rota_list(
+	        c->store, service, INT64_MIN, INT64_MAX, &v, &n, &err) == -1)
+		return fail(&err);
+	arr = json_array();
+	table_row(&t,
+	    (const char *[]){"N", "SERVICE", "STAFF", "NAME", "FROM", "TO"});
+	for (size_t i = 0; i < n; i++) {
+		char num[24], from[VAKT_TIME_LEN], to[VAKT_TIME_LEN];
+
+		snprintf(num, sizeof(num), "%lld", (long long)v[i].id);
+		vakt_calendar_format_time(&c->tz, v[i].from_ms, from);
+		vakt_calendar_format_time(&c->tz, v[i].to_ms, to);
+		json_array_append_new(arr,
+		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id",
+		        (json_int_t)v[i].id, "service", v[i].service, "staff",
+		        v[i].staff, "name", v[i].name, "from", from, "to", to,
+		        "from_ms", (json_int_t)v[i].from_ms, "to_ms",
+		        (json_int_t)v[i].to_ms));
+		table_row(&t,
+		    (const char *[]){num, v[i].service, v[i].staff,
+		        v[i].name[0] != '\0' ? v[i].name : "(removed)", from,
+		        to});
+	}
+	free(v);
+	finish_listing(c, arr, &t);
+	return 0;
+}
+
+static int
+rota_remove(struct ctl *c, const char *arg)
+{
+	struct vakt_err err;
+	char *end;
+	long long id;
+	int found;
+
+	errno = 0;
+	id = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || id < 1) {
+		complain("rota remove: \"%s\" is not a slot number", arg);
+		return EX_DATAERR;
+	}
+	found = vakt_store_rota_remove(
+	    c->store, id, c->actor, vakt_clock_now_ms(), &err);
+	if (found == -1)
+		return fail(&err);
+	if (found == 0) {
+		complain("rota remove: no rota slot %lld", id);
+		return EX_DATAERR;
+	}
+	printf("rota slot %lld removed\n", id);
+	return 0;
+}
+
+static int
+cmd_rota(struct ctl *c, int argc, char **argv)
+{
+	const char *service = NULL, *staff = NULL, *from = NULL, *to = NULL;
+	const struct opt opts[] = {{"service", &service, NULL},
+	    {"staff", &staff, NULL}, {"from", &from, NULL}, {"to", &to, NULL},
+	    {"json", NULL, &c->json}, {NULL, NULL, NULL}};
+	char *pos[MAX_POSITIONAL];
+	size_t n;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, opts, pos, MAX_POSITIONAL, &n)) != 0 ||
+	    (rc = need_store(c)) != 0)
+		return rc;
+	if (n == 1 && strcmp(pos[0], "add") == 0)
+		return rota_add(c, service, staff, from, to);
+	if (n == 1 && strcmp(pos[0], "list") == 0)
+		return rota_list(c, service);
+	if (n == 2 && strcmp(pos[0], "remove") == 0)
+		return rota_remove(c, pos[1]);
+	complain("usage: rota add --service SVC --staff ID --from "
+	         "YYYY-MM-DDTHH:MM --to YYYY-MM-DDTHH:MM | list [--service "
+	         "SVC] [--json] | remove N");
+	return EX_USAGE;
+}
+
 /* purge: delete what retention.contacts_days no longer keeps, now. */
 static int
 cmd_purge(struct ctl *c, int argc, char **argv)
@@ -1702,6 +1938,16 @@ static const struct command {
         "[--substitute CID]\n"
         "  absence list [--service SVC] [--json]\n"
         "  absence remove N"},
+    {"staff", cmd_staff,
+        "staff add ID --name NAME --phone NUMBER --role leader|admin "
+        "[--service SVC]\n"
+        "  staff list [--json]\n"
+        "  staff remove ID"},
+    {"rota", cmd_rota,
+        "rota add --service SVC --staff ID --from YYYY-MM-DDTHH:MM --to "
+        "YYYY-MM-DDTHH:MM\n"
+        "  rota list [--service SVC] [--json]\n"
+        "  rota remove N"},
     {"import", cmd_import,
         "import FILE.csv    (columns: type,id,name,phone,coordinator,"
         "service)"},

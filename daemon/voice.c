@@ -227,6 +227,21 @@ alert_text(const struct vakt_app *app, const struct vakt_call_rec *rec)
 }
 
 /*
+ * Who had beredskap for this call: the beredskap step of its plan as
+ * planned when it came in (the rota's holder then, issue 11), else the
+ * configured handset.
+ */
+static const char *
+alert_beredskap(const struct vakt_service *svc, const struct vakt_call_rec *rec)
+{
+	for (size_t i = 0; i < rec->n_steps && i < VAKT_PLAN_MAX; i++)
+		if (rec->steps[i].role == VAKT_ROLE_BEREDSKAP &&
+		    rec->steps[i].number[0] != '\0')
+			return rec->steps[i].number;
+	return svc->beredskap;
+}
+
+/*
  * A missed call alerts beredskap always, and in office hours also the
  * person the plan rang first (coordinator or substitute), who should
  * call back.  The rows join the turn's transaction.
@@ -235,14 +250,14 @@ static void
 queue_alerts(struct vakt_app *app, const struct vakt_service *svc,
     const struct vakt_call_rec *rec)
 {
-	const char *to[2] = {svc->beredskap, NULL};
+	const char *to[2] = {alert_beredskap(svc, rec), NULL};
 	struct vakt_err err;
 	char *text = alert_text(app, rec);
 
 	if (rec->cat == VAKT_CAT_OFFICE && rec->n_steps > 0 &&
 	    (rec->steps[0].role == VAKT_ROLE_COORDINATOR ||
 	        rec->steps[0].role == VAKT_ROLE_SUBSTITUTE) &&
-	    strcmp(rec->steps[0].number, svc->beredskap) != 0)
+	    strcmp(rec->steps[0].number, to[0]) != 0)
 		to[1] = rec->steps[0].number;
 	for (size_t i = 0; i < 2 && to[i] != NULL; i++) {
 		struct vakt_outbox_msg m = {.contact = rec->id,

@@ -87,6 +87,29 @@ vakt_webhook_service_by_id(const struct vakt_app *app, const char *id)
 	return svc != NULL ? svc : &app->cfg->services[0];
 }
 
+/*
+ * What the directory knows: the caller (if the number is one) and the
+ * rota's beredskap holder now.  0, or -1 with err set.
+ */
+static int
+look_up(struct vakt_app *app, const struct vakt_service *svc, const char *num,
+    int date, int64_t now_ms, struct vakt_caller *who, struct vakt_err *err)
+{
+	struct vakt_person on_call;
+
+	if (vakt_app_read(app) == -1) {
+		vakt_err_set(err, "database busy");
+		return -1;
+	}
+	if (vakt_store_lookup_caller(
+	        app->store, svc->id, num, date, who, err) == -1 ||
+	    vakt_store_rota_holder(
+	        app->store, svc->id, now_ms, &on_call, err) == -1)
+		return -1;
+	who->on_call = on_call;
+	return 0;
+}
+
 void
 vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
     bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
@@ -102,29 +125,30 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 		    svc, &app->tz, now_ms, VAKT_WHY_UNKNOWN_SERVICE, plan);
 		return;
 	}
-	if (vakt_e164_normalize(from, num) == -1 ||
-	    vakt_calendar_civil(&app->tz, now_ms, &civ) == -1) {
-		/* Anonymous callers and clock faults need no directory. */
+	if (vakt_calendar_civil(&app->tz, now_ms, &civ) == -1) {
+		/* A clock fault needs no directory: the safety plan. */
 		vakt_router_plan(svc, who, &app->tz, now_ms, plan);
 		return;
 	}
+	/* An anonymous caller is no youth, but may reach the rota. */
+	if (vakt_e164_normalize(from, num) == -1)
+		num[0] = '\0';
 	/*
 	 * Read before the write batch opens: under WAL a read never waits
 	 * for another process's write lock (vaktctl import), so the caller
 	 * is still routed to the coordinator while one is held.
 	 */
-	if (vakt_app_read(app) == -1 ||
-	    vakt_store_lookup_caller(app->store, svc->id, num,
-	        vakt_date_make(civ.year, civ.month, civ.day), who,
-	        &err) == -1) {
+	if (look_up(app, svc, num, vakt_date_make(civ.year, civ.month, civ.day),
+	        now_ms, who, &err) == -1) {
 		char masked[VAKT_E164_LEN];
 
+		memset(who, 0, sizeof(*who));
 		if (!app->is_stalled)
 			vakt_app_fault(app, "lookup", &err);
 		app->counters.failsafe_plans++;
 		vakt_log_warnx("twilio: safety plan for %s: database "
 		               "unavailable",
-		    vakt_mask_e164(num, masked));
+		    num[0] != '\0' ? vakt_mask_e164(num, masked) : "anonymous");
 		vakt_router_plan(svc, NULL, &app->tz, now_ms, plan);
 		return;
 	}

@@ -73,6 +73,22 @@ int vakt_calendar_civil(
 int vakt_calendar_utc(const struct vakt_tz *tz, int year, int month, int day,
     int hour, int min, int sec, int64_t *utc_ms);
 
+/*
+ * "YYYY-MM-DDTHH:MM[:SS]" in tz's local time, or with "Z" or "±HH:MM"
+ * for an explicit offset ("2026-12-08T22:00", "2026-12-08 22:00:30Z",
+ * "2026-12-08T22:00+01:00"); a space may stand for 'T'.  0 with *ms
+ * set, or -1 when s is not such a time (or NULL).
+ */
+int vakt_calendar_parse_time(
+    const struct vakt_tz *tz, const char *s, int64_t *ms);
+
+/* Room for "2026-11-23T21:14:00+01:00" and its NUL. */
+#define VAKT_TIME_LEN 32
+
+/* utc_ms as tz's "2026-11-23T21:14:00+01:00" ("?" if tz fails). */
+void vakt_calendar_format_time(
+    const struct vakt_tz *tz, int64_t utc_ms, char out[VAKT_TIME_LEN]);
+
 /* Easter Sunday of a Gregorian year (1583..) by the anonymous computus. */
 void vakt_calendar_easter(int year, int *month, int *day);
 

@@ -56,6 +56,12 @@ struct vakt_caller {
 	struct vakt_person coordinator; /* id[0] == 0: none */
 	struct vakt_absence_view absences[VAKT_ABSENCES_MAX];
 	size_t n_absences;
+	/*
+	 * Who holds the service's beredskap rota slot now (issue 11), for
+	 * any caller, known or not; phone[0] == 0: no slot, and the
+	 * configured beredskap number rings.
+	 */
+	struct vakt_person on_call;
 };
 
 /* Why the plan looks the way it does; vaktctl route prints it. */
@@ -80,6 +86,7 @@ struct vakt_step {
 	char name[VAKT_NAME_LEN]; /* display name, "" if none */
 	char number[VAKT_E164_LEN];
 	int timeout_s; /* ring time */
+	bool is_rota;  /* beredskap from the rota (who: the holder) */
 };
 
 struct vakt_plan {
@@ -113,10 +120,13 @@ struct vakt_plan {
  * inclusive) is checked before the coordinator's phone, and among
  * overlapping absences one naming a substitute with a phone wins.
  * Steps without a number, or repeating an earlier step's number, are
- * left out.  svc must not be NULL.  Always fills out with at least one
- * step ending at svc->beredskap or svc->fallback, unless the service
- * has neither usable (config refuses that): then is_fault is set and the
- * plan keeps the steps it has, in every build; it never aborts.
+ * left out.  The beredskap step rings caller->on_call when it has a
+ * phone (a rota slot holds now; the step is marked is_rota), else
+ * svc->beredskap; the safety plan always uses svc->beredskap.  svc must not be
+ * NULL.  Always fills out with at least one step ending at svc->beredskap or
+ * svc->fallback, unless the service has neither usable (config refuses that):
+ * then is_fault is set and the plan keeps the steps it has, in every build; it
+ * never aborts.
  */
 void vakt_router_plan(const struct vakt_service *svc,
     const struct vakt_caller *caller, const struct vakt_tz *tz, int64_t now_ms,

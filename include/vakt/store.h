@@ -27,7 +27,7 @@
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 6
+#define VAKT_STORE_VERSION 7
 
 /*
  * Open the existing database at path and apply the migrations it
@@ -195,6 +195,89 @@ int vakt_store_import(struct vakt_store *st, const struct vakt_import_row *rows,
 int vakt_store_lookup_caller(struct vakt_store *st, const char *service,
     const char *number, int date, struct vakt_caller *out,
     struct vakt_err *err);
+
+/*
+ * Staff besides the coordinators (who are staff implicitly, with role
+ * coordinator): leaders and admins, optionally tied to one service.
+ * A staff id is never a coordinator's id and a staff phone belongs to
+ * one staff member.  Add and remove are audited like the directory
+ * (staff.add, staff.remove; masked phones).  Refusals, kind data:
+ *   staff add: id "kari" already exists
+ *   staff add: id "kari" is a coordinator
+ *   staff add: phone +4791234567 already belongs to staff per
+ *   staff remove: per still holds rota slots 3, 4
+ * Coordinator add refuses an id that is a staff member's.
+ */
+struct vakt_staff {
+	char id[VAKT_ID_LEN];
+	char name[VAKT_NAME_LEN];
+	char phone[VAKT_E164_LEN];
+	enum vakt_auth_role role;
+	char service[VAKT_ID_LEN]; /* "" for all services */
+};
+
+int vakt_store_staff_add(struct vakt_store *st, const struct vakt_staff *s,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+int vakt_store_staff_remove(struct vakt_store *st, const char *id,
+    const char *actor, int64_t now_ms, struct vakt_err *err);
+/* All staff by id; *out as for the listings above. */
+int vakt_store_staff_list(struct vakt_store *st, struct vakt_staff **out,
+    size_t *n, struct vakt_err *err);
+/*
+ * The staff member of service (or of every service) whose phone this
+ * is, so that a rota holder's SMS reply is relayed: 1 found, 0, -1.
+ */
+int vakt_store_staff_by_phone(struct vakt_store *st, const char *service,
+    const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err);
+
+/*
+ * The beredskap rota: who carries beredskap for a service from from_ms
+ * to to_ms (UTC, to exclusive).  The holder (staff) is a coordinator of
+ * the service or a staff member of it (or of no particular service).
+ * Slots of one service never overlap: the check runs inside the write
+ * transaction.  name and phone are the holder's, filled by the
+ * listings and the look-up ("" if the holder was removed since).
+ */
+struct vakt_rota_slot {
+	int64_t id; /* set by vakt_store_rota_add() */
+	char service[VAKT_ID_LEN];
+	char staff[VAKT_ID_LEN];
+	int64_t from_ms;
+	int64_t to_ms;
+	char name[VAKT_NAME_LEN];
+	char phone[VAKT_E164_LEN];
+};
+
+/*
+ * Add slot (audited, rota.add) and set slot->id.  -1 with kind data for
+ * bad input, e.g. "rota add: no coordinator or staff \"x\" in service
+ * due"; an overlap is refused with *overlap (may be NULL) set to the
+ * id of a slot it overlaps, else *overlap is 0:
+ *   rota add: overlaps slot 7 of service due (kari, …)
+ */
+int vakt_store_rota_add(struct vakt_store *st, struct vakt_rota_slot *slot,
+    const char *actor, int64_t now_ms, int64_t *overlap, struct vakt_err *err);
+
+/* Remove slot id (audited, rota.remove): 1 removed, 0 none, -1 error. */
+int vakt_store_rota_remove(struct vakt_store *st, int64_t id, const char *actor,
+    int64_t now_ms, struct vakt_err *err);
+
+/*
+ * Slots of service (NULL: all) that overlap [from_ms, to_ms), by
+ * service and start; *out as for the listings above.
+ */
+int vakt_store_rota_list(struct vakt_store *st, const char *service,
+    int64_t from_ms, int64_t to_ms, struct vakt_rota_slot **out, size_t *n,
+    struct vakt_err *err);
+
+/*
+ * Who has beredskap for service at now_ms by the rota: 1 with out set
+ * (id, name, phone), 0 when no slot holds (out zeroed), -1 when the
+ * database could not be read.  One indexed look-up; runs on every
+ * contact next to vakt_store_lookup_caller().
+ */
+int vakt_store_rota_holder(struct vakt_store *st, const char *service,
+    int64_t now_ms, struct vakt_person *out, struct vakt_err *err);
 
 /* The audit trail, newest first, at most limit rows. */
 struct vakt_audit {

@@ -737,3 +737,32 @@ Test(calendar, fixed_offset_converter_and_times_before_1970)
 	cr_assert_eq(vakt_calendar_utc(&tz, 1900, 1, 1, 0, 0, 0, &t), 0);
 	cr_assert_eq(t, utc_ms(1899, 12, 31, 23, 0));
 }
+
+/* Issue 11: the rota's and route --at's local date-times. */
+Test(calendar, local_date_times_parse_with_seconds_and_offsets, .init = oslo)
+{
+	static const char *const bad[] = {"2026-01-15", "2026-01-15T8:00",
+	    "2026-01-15T08:00+1", "2026-02-30T08:00", "2026-01-15T24:00",
+	    "2026-01-15T08:00 ", "2026-01-15X08:00", "+026-01-15T08:00", ""};
+	struct vakt_tz tz;
+	char out[VAKT_TIME_LEN];
+	int64_t ms;
+
+	vakt_calendar_tz_system(&tz);
+	cr_assert_eq(vakt_calendar_parse_time(&tz, "2026-01-15T08:00", &ms), 0);
+	cr_assert_eq(ms, utc_ms(2026, 1, 15, 7, 0), "local winter time");
+	cr_assert_eq(
+	    vakt_calendar_parse_time(&tz, "2026-06-15 08:00:30", &ms), 0);
+	cr_assert_eq(ms, utc_ms(2026, 6, 15, 6, 0) + 30000, "summer, seconds");
+	cr_assert_eq(vakt_calendar_parse_time(&tz, "2026-01-15T08:00Z", &ms), 0);
+	cr_assert_eq(ms, utc_ms(2026, 1, 15, 8, 0));
+	cr_assert_eq(
+	    vakt_calendar_parse_time(&tz, "2026-01-15T08:00-02:30", &ms), 0);
+	cr_assert_eq(ms, utc_ms(2026, 1, 15, 10, 30));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(vakt_calendar_parse_time(&tz, bad[i], &ms), -1,
+		    "\"%s\" is no time", bad[i]);
+	cr_assert_eq(vakt_calendar_parse_time(&tz, NULL, &ms), -1);
+	vakt_calendar_format_time(&tz, utc_ms(2026, 6, 15, 6, 0), out);
+	cr_assert_str_eq(out, "2026-06-15T08:00:00+02:00");
+}

@@ -696,3 +696,120 @@ Test(router, every_minute_of_2026_ends_at_a_human_in_the_right_category,
 		}
 	}
 }
+
+/* ---------------------------------------------------------------- */
+/* The beredskap rota (issue 11): the holder arrives as plain data. */
+
+#define ROTA_PHONE "+4793000003"
+
+static void
+on_call_set(struct vakt_caller *c)
+{
+	person_set(&c->on_call, "lise", "Lise Leder", ROTA_PHONE);
+}
+
+Test(router, a_rota_holder_takes_the_beredskap_step_after_hours)
+{
+	static const enum vakt_role roles[] = {VAKT_ROLE_BEREDSKAP,
+	    VAKT_ROLE_FALLBACK};
+	static const char *const nums[] = {ROTA_PHONE, FALLBACK};
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	youth_init(&c);
+	on_call_set(&c);
+	vakt_router_plan(&svc, &c, &tz_utc, utc_ms(2026, 1, 14, 22, 0), &p);
+	cr_assert_eq(p.why, VAKT_WHY_OUTSIDE_HOURS);
+	assert_steps(&p, "rota", 2, roles, nums);
+	cr_assert(p.steps[0].is_rota, "the step says it came from the rota");
+	cr_assert_str_eq(p.steps[0].who, "lise");
+	cr_assert_str_eq(p.steps[0].name, "Lise Leder");
+	cr_assert_not(p.steps[1].is_rota);
+	cr_assert_not(p.is_fault, "a rota holder keeps the invariant");
+}
+
+Test(router, a_rota_holder_follows_the_coordinator_in_office_hours)
+{
+	static const enum vakt_role roles[] = {VAKT_ROLE_COORDINATOR,
+	    VAKT_ROLE_BEREDSKAP, VAKT_ROLE_FALLBACK};
+	static const char *const nums[] = {COORD, ROTA_PHONE, FALLBACK};
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	youth_init(&c);
+	on_call_set(&c);
+	vakt_router_plan(&svc, &c, &tz_utc, OFFICE_NOW, &p);
+	assert_steps(&p, "office with rota", 3, roles, nums);
+	cr_assert_not(p.steps[0].is_rota);
+	cr_assert(p.steps[1].is_rota);
+}
+
+Test(router, a_rota_holder_who_is_the_coordinator_is_not_rung_twice)
+{
+	static const enum vakt_role roles[] = {VAKT_ROLE_COORDINATOR,
+	    VAKT_ROLE_FALLBACK};
+	static const char *const nums[] = {COORD, FALLBACK};
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	youth_init(&c);
+	person_set(&c.on_call, "kari", "Kari Nordmann", COORD);
+	vakt_router_plan(&svc, &c, &tz_utc, OFFICE_NOW, &p);
+	assert_steps(&p, "coordinator on call", 2, roles, nums);
+	cr_assert_not(p.is_fault);
+}
+
+Test(router, without_a_rota_slot_the_configured_beredskap_rings)
+{
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	memset(&c, 0, sizeof(c));
+	/* A holder without a phone (removed since) is no slot. */
+	person_set(&c.on_call, "gone", "", "");
+	vakt_router_plan(&svc, &c, &tz_utc, utc_ms(2026, 1, 14, 22, 0), &p);
+	assert_steps(&p, "no slot", 2, tail_roles, tail_numbers);
+	cr_assert_not(p.steps[0].is_rota);
+}
+
+Test(router, the_safety_plan_ignores_the_rota)
+{
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	youth_init(&c);
+	on_call_set(&c);
+	/* The clock fails: beredskap is the configured handset. */
+	vakt_router_plan(&svc, &c, &(struct vakt_tz){civil_fail, NULL},
+	    OFFICE_NOW, &p);
+	cr_assert_eq(p.why, VAKT_WHY_CLOCK_FAULT);
+	assert_steps(&p, "clock fault", 2, tail_roles, tail_numbers);
+	vakt_router_plan(&svc, NULL, &tz_utc, OFFICE_NOW, &p);
+	assert_steps(&p, "directory fault", 2, tail_roles, tail_numbers);
+}
+
+Test(router, a_rota_holder_ends_the_plan_when_there_is_no_fallback)
+{
+	struct vakt_service svc;
+	struct vakt_caller c;
+	struct vakt_plan p;
+
+	service_init(&svc);
+	svc.fallback = NULL;
+	memset(&c, 0, sizeof(c));
+	on_call_set(&c);
+	vakt_router_plan(&svc, &c, &tz_utc, utc_ms(2026, 1, 17, 3, 0), &p);
+	cr_assert_eq(p.n_steps, 1);
+	cr_assert_str_eq(p.steps[0].number, ROTA_PHONE);
+	cr_assert_not(p.is_fault);
+}

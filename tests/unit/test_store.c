@@ -299,7 +299,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 
 	tmp_make(&t);
 	st = open_ok(t.path);
-	cr_assert_eq(VAKT_STORE_VERSION, 6);
+	cr_assert_eq(VAKT_STORE_VERSION, 7);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
 	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
@@ -414,18 +414,22 @@ Test(store, open_refuses_db_newer_than_this_binary)
 {
 	struct tmp t;
 	struct vakt_err err = {0};
-	char want[256];
+	char want[256], sql[96];
+	int future = VAKT_STORE_VERSION + 1;
 
 	tmp_make(&t);
-	raw_exec(t.path, "CREATE TABLE future (x); PRAGMA user_version = 7;");
+	snprintf(sql, sizeof(sql),
+	    "CREATE TABLE future (x); PRAGMA user_version = %d;", future);
+	raw_exec(t.path, sql);
 	cr_assert_null(vakt_store_open(t.path, 1000, &err));
 	cr_assert_eq(err.kind, VAKT_ERR_SYSTEM);
 	snprintf(want, sizeof(want),
-	    "%s: database schema version 7 is newer than this vakt (%d); "
+	    "%s: database schema version %d is newer than this vakt (%d); "
 	    "upgrade vakt",
-	    t.path, VAKT_STORE_VERSION);
+	    t.path, future, VAKT_STORE_VERSION);
 	cr_assert_str_eq(err.msg, want);
-	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), 7, "untouched");
+	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), future,
+	    "untouched");
 	tmp_clean(&t);
 }
 
@@ -2070,6 +2074,195 @@ Test(store, a_followup_is_marked_done_once_and_never_with_a_made_up_outcome)
 	    0, "%s", err.msg);
 	cr_assert_eq(n, 1);
 	free(v);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ---------------------------------------------------------------- */
+/* Staff and the beredskap rota (issue 11). */
+
+static void
+add_staff(struct vakt_store *st, const char *id, const char *phone,
+    const char *service)
+{
+	struct vakt_staff m = {.role = VAKT_AUTH_LEADER};
+	struct vakt_err err = {0};
+
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	snprintf(m.name, sizeof(m.name), "Leder %s", id);
+	snprintf(m.phone, sizeof(m.phone), "%s", phone);
+	snprintf(m.service, sizeof(m.service), "%s", service);
+	cr_assert_eq(vakt_store_staff_add(st, &m, "test", 1, &err), 0, "%s",
+	    err.msg);
+}
+
+/* Add a slot; returns its id, or -1 with *overlap and err set. */
+static int64_t
+add_slot(struct vakt_store *st, const char *staff, int64_t from, int64_t to,
+    int64_t *overlap, struct vakt_err *err)
+{
+	struct vakt_rota_slot r = {.from_ms = from, .to_ms = to};
+
+	snprintf(r.service, sizeof(r.service), "due");
+	snprintf(r.staff, sizeof(r.staff), "%s", staff);
+	if (vakt_store_rota_add(st, &r, "test", 1, overlap, err) == -1)
+		return -1;
+	return r.id;
+}
+
+Test(store, staff_ids_never_clash_with_coordinators_and_phones_are_unique)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_staff m = {.role = VAKT_AUTH_ADMIN}, *v = NULL;
+	struct vakt_coordinator c = {0};
+	struct vakt_err err = {0};
+	size_t n = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "lise", "+4793000001", "");
+	snprintf(m.id, sizeof(m.id), "kari");
+	snprintf(m.name, sizeof(m.name), "X");
+	snprintf(m.phone, sizeof(m.phone), "+4793000002");
+	cr_assert_eq(vakt_store_staff_add(st, &m, "test", 1, &err), -1);
+	cr_assert_str_eq(err.msg, "staff add: id \"kari\" is a coordinator");
+	snprintf(m.id, sizeof(m.id), "lise2");
+	snprintf(m.phone, sizeof(m.phone), "+4793000001");
+	cr_assert_eq(vakt_store_staff_add(st, &m, "test", 1, &err), -1);
+	cr_assert_eq(err.kind, VAKT_ERR_DATA);
+	cr_assert_not_null(strstr(err.msg, "already belongs to staff lise"));
+	c = (struct vakt_coordinator){.id = "lise", .service = "due",
+	    .name = "Lise", .phone = "+4793000009"};
+	cr_assert_eq(vakt_store_coordinator_add(st, &c, "test", 1, &err), -1);
+	cr_assert_str_eq(err.msg, "coordinator add: id \"lise\" is staff");
+	/* A staff phone is never a youth's, either way round. */
+	snprintf(m.id, sizeof(m.id), "lise3");
+	snprintf(m.phone, sizeof(m.phone), "+4792000001");
+	cr_assert_eq(vakt_store_staff_add(st, &m, "test", 1, &err), -1);
+	cr_assert_str_eq(
+	    err.msg, "staff add: phone +4792000001 belongs to youth U-0001");
+	{
+		struct vakt_youth y = {.id = "U-0009", .service = "due",
+		    .phone = "+4793000001", .coordinator = "kari"};
+
+		cr_assert_eq(vakt_store_youth_add(st, &y, "test", 1, &err), -1);
+		cr_assert_str_eq(
+		    err.msg, "youth add: phone +4793000001 belongs to staff lise");
+	}
+	cr_assert_eq(vakt_store_staff_list(st, &v, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(v[0].id, "lise");
+	cr_assert_eq(v[0].role, VAKT_AUTH_LEADER);
+	free(v);
+	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 2, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 2, &err), -1);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, rota_slots_of_one_service_never_overlap)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_err err = {0};
+	int64_t ov = 0, first, id;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "lise", "+4793000001", "due");
+	first = add_slot(st, "lise", 1000, 2000, &ov, &err);
+	cr_assert_gt(first, 0, "%s", err.msg);
+	/* Inside, around, across either end: refused, naming the slot. */
+	static const int64_t bad[][2] = {
+	    {1200, 1800}, {500, 2500}, {500, 1001}, {1999, 3000}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(
+		    add_slot(st, "kari", bad[i][0], bad[i][1], &ov, &err), -1);
+		cr_assert_eq(ov, first, "case %zu", i);
+		cr_assert_eq(err.kind, VAKT_ERR_DATA);
+		cr_assert_not_null(strstr(err.msg, "overlaps slot"), "%s",
+		    err.msg);
+	}
+	/* Touching ends are no overlap: to is exclusive. */
+	id = add_slot(st, "kari", 2000, 3000, &ov, &err);
+	cr_assert_gt(id, first, "%s", err.msg);
+	cr_assert_eq(ov, 0);
+	cr_assert_gt(add_slot(st, "nina", 0, 1000, &ov, &err), 0, "%s",
+	    err.msg);
+	/* A coordinator who holds a slot stays until the slot goes. */
+	cr_assert_eq(
+	    vakt_store_coordinator_remove(st, "nina", "test", 2, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "still holds rota slot"), "%s",
+	    err.msg);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, rota_holders_belong_to_the_service_and_from_precedes_to)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_err err = {0};
+	int64_t ov = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "oslo-leder", "+4793000002", "oslo");
+	cr_assert_eq(add_slot(st, "per", 0, 10, &ov, &err), -1,
+	    "per coordinates in oslo, not due");
+	cr_assert_str_eq(err.msg,
+	    "rota add: no coordinator or staff \"per\" in service due");
+	cr_assert_eq(add_slot(st, "oslo-leder", 0, 10, &ov, &err), -1);
+	cr_assert_eq(add_slot(st, "nobody", 0, 10, &ov, &err), -1);
+	cr_assert_eq(add_slot(st, "kari", 10, 10, &ov, &err), -1);
+	cr_assert_str_eq(err.msg, "rota add: from must be before to");
+	cr_assert_eq(ov, 0);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, rota_holder_is_who_holds_the_slot_now)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_err err = {0};
+	struct vakt_person p;
+	struct vakt_rota_slot *v = NULL;
+	int64_t ov = 0, id;
+	size_t n = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "lise", "+4793000001", "");
+	id = add_slot(st, "lise", 1000, 2000, &ov, &err);
+	cr_assert_gt(add_slot(st, "kari", 2000, 3000, &ov, &err), 0);
+	cr_assert_eq(vakt_store_rota_holder(st, "due", 999, &p, &err), 0);
+	cr_assert_str_eq(p.phone, "");
+	cr_assert_eq(vakt_store_rota_holder(st, "due", 1000, &p, &err), 1);
+	cr_assert_str_eq(p.id, "lise");
+	cr_assert_str_eq(p.name, "Leder lise");
+	cr_assert_str_eq(p.phone, "+4793000001");
+	cr_assert_eq(vakt_store_rota_holder(st, "due", 2000, &p, &err), 1);
+	cr_assert_str_eq(p.id, "kari", "to is exclusive");
+	cr_assert_str_eq(p.phone, "+4791000001");
+	cr_assert_eq(vakt_store_rota_holder(st, "oslo", 1500, &p, &err), 0);
+	cr_assert_eq(vakt_store_rota_list(st, "due", 0, 1500, &v, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(v[0].id, id);
+	free(v);
+	/* A holder with slots cannot go; without the slot it can. */
+	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 2, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "still holds rota slot"));
+	cr_assert_eq(vakt_store_rota_remove(st, id, "test", 2, &err), 1);
+	cr_assert_eq(vakt_store_rota_remove(st, id, "test", 2, &err), 0);
+	cr_assert_eq(vakt_store_rota_holder(st, "due", 1500, &p, &err), 0);
+	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 2, &err), 0);
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
