@@ -46,36 +46,6 @@
 	"Skriv #KODE foran meldingen for å svare en bestemt "                 \
 	"ungdom, f.eks. #U-0142 Hei!"
 
-/*
- * -v: the plan as routed, numbers masked, and why: what an operator
- * needs to see why a contact went where it went.  Never a body.
- */
-static void
-plan_debug(const char *what, const struct vakt_plan *plan, const char *from)
-{
-	char masked[VAKT_E164_LEN], steps[320];
-	size_t used = 0;
-
-	if (!vakt_log_is_verbose())
-		return;
-	steps[0] = '\0';
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		char num[VAKT_E164_LEN];
-		int n = snprintf(steps + used, sizeof(steps) - used, "%s%s:%s",
-		    i > 0 ? " > " : "",
-		    vakt_router_role_name(plan->steps[i].role),
-		    vakt_mask_e164(plan->steps[i].number, num));
-
-		if (n < 0 || (size_t)n >= sizeof(steps) - used)
-			break;
-		used += (size_t)n;
-	}
-	vakt_log_debugx("%s: plan from=%s category=%s steps=%s why=%s", what,
-	    vakt_mask_e164(from, masked),
-	    vakt_calendar_category_name(plan->cat), steps,
-	    vakt_router_why_text(plan->why));
-}
-
 /* "U-0142 Ola", or "ukjent +4791234567": staff need the number. */
 static void
 sender_tag(
@@ -251,7 +221,7 @@ youth_message(struct vakt_app *app, struct vakt_reply *rep,
 	bool is_dup, is_written;
 
 	vakt_webhook_plan(app, svc, is_known_svc, m->from, now, &plan, &who);
-	plan_debug("sms", &plan, m->from);
+	vakt_webhook_plan_log("sms", &plan, m->from);
 	to = &plan.steps[0];
 	/* If this turn's commit fails, the message still reaches a human,
 	 * and its row (by the safety plan) is written later. */

@@ -87,36 +87,6 @@ reply_hangup(struct vakt_reply *rep)
 }
 
 /*
- * -v: the plan as routed, numbers masked, and why: what an operator
- * needs to see why a contact went where it went.  Never a body.
- */
-static void
-plan_debug(const char *what, const struct vakt_plan *plan, const char *from)
-{
-	char masked[VAKT_E164_LEN], steps[320];
-	size_t used = 0;
-
-	if (!vakt_log_is_verbose())
-		return;
-	steps[0] = '\0';
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		char num[VAKT_E164_LEN];
-		int n = snprintf(steps + used, sizeof(steps) - used, "%s%s:%s",
-		    i > 0 ? " > " : "",
-		    vakt_router_role_name(plan->steps[i].role),
-		    vakt_mask_e164(plan->steps[i].number, num));
-
-		if (n < 0 || (size_t)n >= sizeof(steps) - used)
-			break;
-		used += (size_t)n;
-	}
-	vakt_log_debugx("%s: plan from=%s category=%s steps=%s why=%s", what,
-	    vakt_mask_e164(from, masked),
-	    vakt_calendar_category_name(plan->cat), steps,
-	    vakt_router_why_text(plan->why));
-}
-
-/*
  * The answer to a new call if its row cannot be made durable: the
  * safety plan (beredskap, then fallback) without a contact, which
  * /next follows from memory.  *plan gets that plan.
@@ -164,7 +134,7 @@ voice_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	svc = vakt_webhook_service_by_to(app, call.to, &is_known);
 	vakt_webhook_plan(app, svc, is_known, call.from, now, &plan, &who);
-	plan_debug("voice", &plan, call.from);
+	vakt_webhook_plan_log("voice", &plan, call.from);
 	(void)vakt_strlcpy(ref.service, svc->id, sizeof(ref.service));
 	ref.role = plan.steps[0].role;
 	failsafe_dial(app, rep, svc, &call, &safe);

@@ -3,6 +3,7 @@
  */
 #include "vakt/webhook.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,4 +154,36 @@ vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
 		return;
 	}
 	vakt_router_plan(svc, who, &app->tz, now_ms, plan);
+}
+
+void
+vakt_webhook_plan_log(
+    const char *what, const struct vakt_plan *plan, const char *from)
+{
+	char masked[VAKT_E164_LEN], steps[320];
+	size_t used = 0;
+
+	/* The router kept the caller safe but broke its own invariant. */
+	if (plan->is_fault)
+		vakt_log_errx("router: %s plan broke its invariant; routed "
+		              "by the safety plan from=%s",
+		    what, vakt_mask_e164(from, masked));
+	if (!vakt_log_is_verbose())
+		return;
+	steps[0] = '\0';
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		char num[VAKT_E164_LEN];
+		int n = snprintf(steps + used, sizeof(steps) - used, "%s%s:%s",
+		    i > 0 ? " > " : "",
+		    vakt_router_role_name(plan->steps[i].role),
+		    vakt_mask_e164(plan->steps[i].number, num));
+
+		if (n < 0 || (size_t)n >= sizeof(steps) - used)
+			break;
+		used += (size_t)n;
+	}
+	vakt_log_debugx("%s: plan from=%s category=%s steps=%s why=%s", what,
+	    vakt_mask_e164(from, masked),
+	    vakt_calendar_category_name(plan->cat), steps,
+	    vakt_router_why_text(plan->why));
 }

@@ -50,4 +50,12 @@ void vakt_webhook_plan(struct vakt_app *app, const struct vakt_service *svc,
     bool is_known_svc, const char *from, int64_t now_ms, struct vakt_plan *plan,
     struct vakt_caller *who);
 
+/*
+ * Log a contact's plan: always an error line if the router had to break
+ * its invariant (plan->is_fault), and with -v a debug line with the
+ * steps (numbers masked), the category and why.  Never a body.
+ */
+void vakt_webhook_plan_log(
+    const char *what, const struct vakt_plan *plan, const char *from);
+
 #endif
