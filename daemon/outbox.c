@@ -53,6 +53,8 @@ struct job {
 	int64_t t0_ms;      /* monotonic, when the transfer started */
 	bool is_check;      /* listing Twilio's messages, not sending */
 	int64_t tried_ms;   /* is_check: when the lost try started */
+	bool is_done;       /* ended during a stalled commit: not recorded */
+	CURLcode done_rc;   /* is_done: how it ended */
 };
 
 struct vakt_outbox {
@@ -421,6 +423,7 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 static void
 check_done(struct vakt_outbox *ob)
 {
+	const struct timeval later = {1, 0};
 	CURLMsg *msg;
 	int left;
 	bool any = false;
@@ -432,11 +435,38 @@ check_done(struct vakt_outbox *ob)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &j);
 		/* msg dies with the handle: read rc before finishing. */
+		if (vakt_app_is_stalled(ob->app)) {
+			/* Recording it would wait for the disk: the job
+			 * keeps its slot (and its row) until scan_cb. */
+			j->is_done = true;
+			j->done_rc = msg->data.result;
+			event_add(ob->scan_timer, &later);
+			continue;
+		}
 		finish(ob, j, msg->data.result);
 		any = true;
 	}
 	if (any)
 		scan(ob);
+}
+
+/* Record the transfers that ended while a commit was stalled. */
+static void
+finish_waiting(struct vakt_outbox *ob)
+{
+	size_t i = 0;
+
+	while (i < ob->n_jobs) {
+		struct job *j = ob->jobs[i];
+
+		if (!j->is_done) {
+			i++;
+			continue;
+		}
+		j->is_done = false;
+		finish(ob, j, j->done_rc); /* may remove jobs[i] */
+		i = 0;
+	}
 }
 
 static void
@@ -832,6 +862,7 @@ scan_cb(evutil_socket_t fd, short kind, void *arg)
 		event_add(ob->scan_timer, &later);
 		return;
 	}
+	finish_waiting(ob);
 	scan(ob);
 }
 

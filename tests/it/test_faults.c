@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 
+#include "fake/fake_twilio.h"
 #include "helpers.h"
 
 #define YOUTH    "+4798765432"
@@ -45,6 +47,7 @@ static struct {
 	char *mnt; /* a tmpfs holding the database, or NULL */
 	char *db;
 	char *conf;
+	const char *api_url; /* twilio.api_url, or NULL: nothing listens */
 	struct vt_daemon d;
 	bool is_running;
 } env;
@@ -104,7 +107,7 @@ config(const char *db, const char *http_extra)
 	        "public_url = \"" VT_PUBLIC "\"; %s };\n"
 	        "twilio = { account_sid = \"" VT_SID "\"; "
 	        "auth_token = \"" VT_TOKEN "\"; "
-	        "api_url = \"http://127.0.0.1:9\"; };\n"
+	        "api_url = \"%s\"; };\n"
 	        "services = ( {\n"
 	        "  id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE "\";\n"
 	        "  beredskap = \"" VT_BEREDSKAP "\";\n"
@@ -117,7 +120,9 @@ config(const char *db, const char *http_extra)
 	        "   { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
 	        "close = \"24:00\"; } );\n"
 	        "} );\n",
-	        db, http_extra != NULL ? http_extra : "", d0, d1) > 0);
+	        db, http_extra != NULL ? http_extra : "",
+	        env.api_url != NULL ? env.api_url : "http://127.0.0.1:9", d0,
+	        d1) > 0);
 	return s;
 }
 
@@ -641,6 +646,90 @@ Test(faults, a_stalled_commit_keeps_the_2_s_promise_issue10)
 	free(flag);
 	free(so);
 	stop_ok();
+}
+
+/* Remove the stall flag after a while, so a test that hangs still ends. */
+struct unstall {
+	const char *flag;
+	int after_ms;
+};
+
+static void *
+unstall_main(void *arg)
+{
+	const struct unstall *u = arg;
+
+	vt_msleep(u->after_ms);
+	(void)unlink(u->flag);
+	return NULL;
+}
+
+/*
+ * A forward's send was in flight when the commit stalled; Twilio
+ * answers during the stall.  Recording that answer must not wait for
+ * the disk: /healthz (and every webhook) is still answered at once.
+ */
+Test(faults, an_outbox_answer_during_a_stall_does_not_block_the_loop_issue10)
+{
+	const struct vt_fake_answer slow[] = {{201, 0, 2500, 0, NULL}};
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct vt_fake *fake = vt_fake_start();
+	struct unstall u = {NULL, 8000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	vt_fake_script(fake, slow, 1);
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	twiml = sms(1, "Hei", NULL);
+	cr_assert_null(strstr(twiml, "<Message"), "%s", twiml);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+
+	/* The disk freezes while the forward waits for Twilio's answer. */
+	vt_write(u.flag, "stall\n");
+	t0 = mono_ms();
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 2000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	/* Twilio has answered by now; vaktd must not wait to record it. */
+	vt_msleep((int)(3500 - (mono_ms() - t0)));
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms", (long long)ms);
+	cr_assert_eq(st, 503);
+	d = call(3, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	/* The disk comes back: the send is recorded, and sent only once. */
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	for (int i = 0; i < 50 &&
+	     db_int("SELECT count(*) FROM outbox WHERE "
+	            "state = 0",
+	         NULL) != 0;
+	     i++)
+		vt_msleep(100);
+	cr_assert_eq(
+	    db_int(
+	        "SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL", NULL),
+	    1);
+	cr_assert_not(vt_fake_wait(fake, 2, 1500), "sent twice");
+	stop_ok();
+	vt_fake_stop(fake);
+	free((char *)u.flag);
+	free(so);
 }
 
 /* ---------------------------------------------------------------- */
