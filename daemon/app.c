@@ -708,13 +708,29 @@ vakt_app_health(struct vakt_app *app, struct vakt_err *err)
 	return vakt_store_ping(app->store, err);
 }
 
+/* Wait for a stalled commit, however long the disk takes. */
+static void
+stall_wait(struct vakt_app *app)
+{
+	if (!app->is_stalled)
+		return;
+	vakt_log_warnx("store: waiting for the stalled commit");
+	if (writer_result(app) == 0)
+		vakt_app_ok(app);
+	app->is_stalled = false;
+}
+
 void
 vakt_app_fini(struct vakt_app *app)
 {
-	if (app->is_stalled) {
-		vakt_log_warnx("store: waiting for the stalled commit");
-		(void)writer_result(app);
-		app->is_stalled = false;
+	/* The outbox is gone by now: rows queued here wait for the next
+	 * start.  Calls answered without their rows get them now. */
+	app->outbox = NULL;
+	stall_wait(app);
+	for (int i = 0; i < 3 && app->n_deferred > 0; i++) {
+		app->deferred_try_ms = 0;
+		(void)vakt_app_turn_end(app);
+		stall_wait(app);
 	}
 	writer_free(app->writer);
 	app->writer = NULL;

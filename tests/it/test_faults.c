@@ -732,6 +732,47 @@ Test(faults, an_outbox_answer_during_a_stall_does_not_block_the_loop_issue10)
 	free(so);
 }
 
+/*
+ * SIGTERM while a commit is stalled: vaktd waits for the disk, and the
+ * call and message answered fail-safe meanwhile still get their rows.
+ */
+Test(faults, sigterm_during_a_stall_keeps_the_calls_answered_meanwhile_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct unstall u = {NULL, 1500};
+	pthread_t th;
+	struct dial d;
+	int st;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(u.flag, "stall\n");
+	d = call(1, NULL);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	d = call(2, NULL);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	twiml = sms(1, "Er det noen der", NULL);
+	expect_forward_to_beredskap(twiml, "Er det noen der");
+	free(twiml);
+
+	/* Stopped while the disk is frozen; it thaws a little later. */
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	st = vt_daemon_stop(&env.d);
+	pthread_join(th, NULL);
+	cr_assert_eq(st, 0, "vaktd exit %d: %s", st, vt_daemon_log(&env.d));
+	vt_daemon_free(&env.d);
+	env.is_running = false;
+	cr_assert_gt(row_of("CA", 1), 0);
+	cr_assert_gt(row_of("CA", 2), 0);
+	cr_assert_gt(row_of("SM", 1), 0);
+	free((char *)u.flag);
+	free(so);
+}
+
 /* ---------------------------------------------------------------- */
 /* B7: a request fails half way. */
 
