@@ -502,8 +502,8 @@ vakt_app_defer_sms_if_lost(struct vakt_app *app, const struct vakt_sms_meta *m,
 
 /*
  * A message forwarded to beredskap by TwiML: log it with the safety
- * plan, and let beredskap's reply go back to the sender.  No outbox
- * rows: it has been forwarded.  0 or -1.
+ * plan (unless its row is there), and let beredskap's reply go back to
+ * the sender.  No outbox rows: it has been forwarded.  0 or -1.
  */
 static int
 write_sms(struct vakt_app *app, const struct vakt_app_deferred *d,
@@ -521,7 +521,9 @@ write_sms(struct vakt_app *app, const struct vakt_app_deferred *d,
 	if (vakt_store_sms_add(
 	        app->store, &m, &d->plan, who, &id, &is_dup, err) == -1)
 		return -1;
-	if (is_dup || !vakt_e164_valid(d->caller))
+	/* A duplicate too: its commit worked after all (a stall), yet
+	 * beredskap got it by TwiML and answers it. */
+	if (!vakt_e164_valid(d->caller))
 		return 0;
 	return vakt_store_thread_set(app->store, d->plan.svc->id,
 	    d->plan.steps[0].number, who->is_known ? who->youth.id : "",

@@ -276,13 +276,13 @@ ring_out(unsigned n, unsigned leg, const struct dial *prev)
 	return d;
 }
 
-/* A youth's SMS; the reply body (caller frees). */
+/* An SMS from `from`; the reply body (caller frees). */
 static char *
-sms(unsigned n, const char *body, int64_t *ms)
+sms_from(const char *from, unsigned n, const char *body, int64_t *ms)
 {
 	char s[35];
 	const char *p[] = {"MessageSid", s, "SmsMessageSid", s, "AccountSid",
-	    VT_SID, "From", YOUTH, "To", VT_SERVICE, "Body", body, "NumMedia",
+	    VT_SID, "From", from, "To", VT_SERVICE, "Body", body, "NumMedia",
 	    "0", "NumSegments", "1", "ApiVersion", "2010-04-01", NULL};
 	struct vt_resp r;
 	int64_t t0 = mono_ms();
@@ -296,6 +296,13 @@ sms(unsigned n, const char *body, int64_t *ms)
 	out = strdup(r.body);
 	vt_resp_free(&r);
 	return out;
+}
+
+/* A youth's SMS; the reply body (caller frees). */
+static char *
+sms(unsigned n, const char *body, int64_t *ms)
+{
+	return sms_from(YOUTH, n, body, ms);
 }
 
 /* The reply is a TwiML <Message> to beredskap carrying the text. */
@@ -771,6 +778,46 @@ Test(faults, sigterm_during_a_stall_keeps_the_calls_answered_meanwhile_issue10)
 	cr_assert_gt(row_of("SM", 1), 0);
 	free((char *)u.flag);
 	free(so);
+}
+
+/*
+ * A message forwarded to beredskap by TwiML because its commit stalled,
+ * where the commit then worked after all: beredskap's reply still goes
+ * back to that youth, not to the one beredskap wrote to before.
+ */
+Test(
+    faults, beredskap_answers_the_youth_whose_message_a_stall_forwarded_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *flag, *twiml;
+
+	env.dir = vt_tmpdir();
+	flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	ctl((const char *[]){"youth", "add", "U-0200", "--phone", "+4798700200",
+	    "--coordinator", COORD_ID, NULL});
+	/* Beredskap's thread points at another youth. */
+	free(sms_from(VT_BEREDSKAP, 1, "#U-0200", NULL));
+
+	vt_write(flag, "stall\n");
+	twiml = sms(2, "Kan noen ringe meg", NULL);
+	expect_forward_to_beredskap(twiml, "Kan noen ringe meg");
+	free(twiml);
+	cr_assert_eq(unlink(flag), 0);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	cr_assert(vt_daemon_wait_log(&env.d, "stalled commit finished", 0));
+	(void)health(NULL); /* a turn for the deferred row */
+
+	free(sms_from(VT_BEREDSKAP, 3, "Jeg ringer deg nå", NULL));
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = 2 "
+	                    "AND to_number = ?1",
+	                 YOUTH),
+	    1, "the reply went elsewhere: %s", vt_daemon_log(&env.d));
+	free(flag);
+	free(so);
+	stop_ok();
 }
 
 /* ---------------------------------------------------------------- */
