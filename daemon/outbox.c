@@ -251,7 +251,12 @@ wipe_soon(struct vakt_outbox *ob)
 	event_add(ob->ckpt_timer, &soon);
 }
 
-static void
+/*
+ * Record a send Twilio accepted: 0, or -1 if the database cannot take
+ * it now (the job then keeps its slot and its row, so that nothing
+ * sends the message again, and tries again later).
+ */
+static int
 record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
@@ -260,9 +265,11 @@ record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 
 	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
 	        cfg->retention.keep_message_bodies, &err) == -1) {
-		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
+		vakt_log_repeat(3,
+		    "outbox: row %lld sent but not recorded: %s; "
+		    "not sent again, recorded when the database works",
 		    (long long)j->row.id, err.msg);
-		return;
+		return -1;
 	}
 	ob->n_sent++;
 	vakt_log_info("outbox: sent row=%lld to=%s purpose=%d tries=%d",
@@ -270,44 +277,62 @@ record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 	    j->row.purpose, j->row.attempts + 1);
 	if (!cfg->retention.keep_message_bodies)
 		wipe_soon(ob);
+	return 0;
 }
 
-static void
+/* Record a try that failed: 0, or -1 as record_sent(). */
+static int
 record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
     bool is_permanent, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
 	int tries = j->row.attempts + 1;
+	int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
 	struct vakt_err err;
 	int rc;
 
 	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
 		is_permanent = true;
-	if (is_permanent) {
+	if (is_permanent)
 		rc = vakt_store_outbox_failed(
 		    ob->app->store, j->row.id, why, now, &err);
+	else
+		rc = vakt_store_outbox_retry(
+		    ob->app->store, j->row.id, now + wait, why, &err);
+	if (rc == -1) {
+		vakt_log_repeat(3,
+		    "outbox: row %lld try %d failed (%s) but not recorded: "
+		    "%s",
+		    (long long)j->row.id, tries, why, err.msg);
+		return -1;
+	}
+	if (is_permanent) {
 		ob->n_failed++;
 		/* The store wipes a failed row's body whatever retention. */
-		if (rc == 0)
-			wipe_soon(ob);
+		wipe_soon(ob);
 		vakt_log_errx(
 		    "outbox: row %lld failed for good after %d tries: "
 		    "%s",
 		    (long long)j->row.id, tries, why);
 	} else {
-		int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
-
-		rc = vakt_store_outbox_retry(
-		    ob->app->store, j->row.id, now + wait, why, &err);
 		ob->n_retried++;
 		vakt_log_warnx(
 		    "outbox: row %lld try %d failed: %s; next try in "
 		    "%lld ms",
 		    (long long)j->row.id, tries, why, (long long)wait);
 	}
-	if (rc == -1)
-		vakt_log_errx(
-		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	return 0;
+}
+
+/* A transfer whose end cannot be recorded now: scan_cb tries again. */
+static void
+finish_later(struct vakt_outbox *ob, struct job *j, CURLcode rc)
+{
+	const struct timeval later = {1, 0};
+
+	j->is_done = true;
+	j->done_rc = rc;
+	event_add(ob->scan_timer, &later);
 }
 
 /* The sid of the message in Twilio's list that is the row's, or "". */
@@ -383,7 +408,10 @@ checked(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	vakt_log_info("outbox: row %lld reached Twilio before the restart; "
 	              "not sent again",
 	    (long long)j->row.id);
-	record_sent(ob, j, sid, vakt_clock_now_ms());
+	if (record_sent(ob, j, sid, vakt_clock_now_ms()) == -1) {
+		finish_later(ob, j, rc);
+		return;
+	}
 	job_remove(ob, j);
 }
 
@@ -394,6 +422,7 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	int64_t now = vakt_clock_now_ms();
 	char why[256];
 	long status = 0;
+	int recorded;
 
 	if (j->is_check) {
 		checked(ob, j, rc);
@@ -406,16 +435,21 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	    (long long)(vakt_clock_mono_ms() - j->t0_ms));
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
-		record_failure(ob, j, why, false, now);
+		recorded = record_failure(ob, j, why, false, now);
 	} else if (status == 200 || status == 201) {
 		char sid[VAKT_SID_LEN];
 
 		response_sid(j, sid, sizeof(sid));
-		record_sent(ob, j, sid, now);
+		recorded = record_sent(ob, j, sid, now);
 	} else {
 		/* Twilio: a 429 was never processed and is safe to retry. */
 		response_error(j, status, why, sizeof(why));
-		record_failure(ob, j, why, status != 429 && status < 500, now);
+		recorded = record_failure(
+		    ob, j, why, status != 429 && status < 500, now);
+	}
+	if (recorded == -1) {
+		finish_later(ob, j, rc);
+		return;
 	}
 	job_remove(ob, j);
 }
@@ -423,7 +457,6 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 static void
 check_done(struct vakt_outbox *ob)
 {
-	const struct timeval later = {1, 0};
 	CURLMsg *msg;
 	int left;
 	bool any = false;
@@ -438,9 +471,7 @@ check_done(struct vakt_outbox *ob)
 		if (vakt_app_is_stalled(ob->app)) {
 			/* Recording it would wait for the disk: the job
 			 * keeps its slot (and its row) until scan_cb. */
-			j->is_done = true;
-			j->done_rc = msg->data.result;
-			event_add(ob->scan_timer, &later);
+			finish_later(ob, j, msg->data.result);
 			continue;
 		}
 		finish(ob, j, msg->data.result);
@@ -450,22 +481,22 @@ check_done(struct vakt_outbox *ob)
 		scan(ob);
 }
 
-/* Record the transfers that ended while a commit was stalled. */
+/*
+ * Record the transfers that ended while a commit was stalled or the
+ * database failed.  One that still cannot be recorded waits again.
+ */
 static void
 finish_waiting(struct vakt_outbox *ob)
 {
-	size_t i = 0;
+	struct job *done[JOBS_MAX];
+	size_t n = 0;
 
-	while (i < ob->n_jobs) {
-		struct job *j = ob->jobs[i];
-
-		if (!j->is_done) {
-			i++;
-			continue;
-		}
-		j->is_done = false;
-		finish(ob, j, j->done_rc); /* may remove jobs[i] */
-		i = 0;
+	for (size_t i = 0; i < ob->n_jobs; i++)
+		if (ob->jobs[i]->is_done)
+			done[n++] = ob->jobs[i];
+	for (size_t i = 0; i < n; i++) {
+		done[i]->is_done = false;
+		finish(ob, done[i], done[i]->done_rc); /* may free it */
 	}
 }
 

@@ -582,6 +582,79 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	stop_ok();
 }
 
+/* A tmpfs of 2 MB at env.mnt, or the test is skipped (loudly). */
+static void
+small_disk(void)
+{
+	env.mnt = vt_path(env.dir, "disk");
+	cr_assert_eq(mkdir(env.mnt, 0700), 0);
+	if (mount("tmpfs", env.mnt, "tmpfs", 0, "size=2m,mode=0700") == -1) {
+		int e = errno;
+
+		rmdir(env.mnt);
+		free(env.mnt);
+		env.mnt = NULL;
+		cr_skip_test("!!! FULL-DISK FAULT TEST SKIPPED: cannot mount a "
+		             "tmpfs here (%s); run as root to test it !!!",
+		    strerror(e));
+	}
+}
+
+/*
+ * The disk fills while a forward waits for Twilio's answer: Twilio has
+ * the message, but vaktd cannot record that.  It must not send it again
+ * (and again) while the disk stays full.
+ */
+Test(faults, a_send_that_cannot_be_recorded_is_not_sent_again_issue10)
+{
+	const struct vt_fake_answer slow[] = {{201, 0, 1500, 0, NULL}};
+	struct vt_fake *fake = vt_fake_start();
+	char *db, *filler, *twiml;
+	sqlite3 *c = NULL;
+
+	vt_fake_script(fake, slow, 1);
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	small_disk();
+	db = vt_path(env.mnt, "vakt.db");
+	filler = vt_path(env.mnt, "filler");
+	start(db, NULL);
+	twiml = sms(1, "Hei", NULL);
+	cr_assert_null(strstr(twiml, "<Message"), "%s", twiml);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+
+	/* Full before Twilio answers. */
+	cr_assert_eq(sqlite3_open(db, &c), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	                 NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(c));
+	sqlite3_close(c);
+	fill(filler);
+	cr_assert(vt_daemon_wait_log(&env.d, "sent but not recorded", 5000),
+	    "%s", vt_daemon_log(&env.d));
+	cr_assert_not(
+	    vt_fake_wait(fake, 2, 3000), "sent %zu times", vt_fake_count(fake));
+
+	/* Space again: recorded as sent, still sent once. */
+	cr_assert_eq(unlink(filler), 0);
+	for (int i = 0; i < 50 &&
+	     db_int("SELECT count(*) FROM outbox WHERE "
+	            "sent_ms IS NOT NULL",
+	         NULL) != 1;
+	     i++)
+		vt_msleep(100);
+	cr_assert_eq(
+	    db_int(
+	        "SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL", NULL),
+	    1);
+	cr_assert_eq(vt_fake_count(fake), 1);
+	free(db);
+	free(filler);
+	stop_ok();
+	vt_fake_stop(fake);
+}
+
 /* ---------------------------------------------------------------- */
 /* B8: a commit stalls (the disk frozen). */
 
