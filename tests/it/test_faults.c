@@ -893,6 +893,40 @@ Test(
 	stop_ok();
 }
 
+/*
+ * Beredskap replies while a commit is stalled: the reply cannot be
+ * relayed, so beredskap is told so.  It is no youth's message: it does
+ * not come back to beredskap as a forward, and once the disk is back
+ * beredskap's thread does not point at beredskap's own number.
+ */
+Test(faults, a_staff_reply_during_a_stall_is_refused_not_forwarded_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *flag, *twiml;
+
+	env.dir = vt_tmpdir();
+	flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(flag, "stall\n");
+	(void)call(1, NULL); /* the commit that stalls */
+	twiml = sms_from(VT_BEREDSKAP, 1, "Jeg ringer deg straks", NULL);
+	cr_assert_null(strstr(twiml, "Jeg ringer deg straks"), "%s", twiml);
+	cr_assert_not_null(strstr(twiml, "ikke sendt"), "%s", twiml);
+	free(twiml);
+	cr_assert_eq(unlink(flag), 0);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	(void)health(NULL); /* a turn for the deferred rows */
+	cr_assert_eq(row_of("SM", 1), -1);
+	cr_assert_eq(db_int("SELECT count(*) FROM threads WHERE number = ?1",
+	                 VT_BEREDSKAP),
+	    0);
+	free(flag);
+	free(so);
+	stop_ok();
+}
+
 /* ---------------------------------------------------------------- */
 /* B7: a request fails half way. */
 
