@@ -862,6 +862,7 @@ Test(
     faults, beredskap_answers_the_youth_whose_message_a_stall_forwarded_issue10)
 {
 	char *so = vt_bin("tests/fault/stall.so"), *flag, *twiml;
+	sqlite3 *c = NULL;
 
 	env.dir = vt_tmpdir();
 	flag = vt_path(env.dir, "stall");
@@ -871,8 +872,17 @@ Test(
 	start(NULL, NULL);
 	ctl((const char *[]){"youth", "add", "U-0200", "--phone", "+4798700200",
 	    "--coordinator", COORD_ID, NULL});
-	/* Beredskap's thread points at another youth. */
-	free(sms_from(VT_BEREDSKAP, 1, "#U-0200", NULL));
+	/* Beredskap's thread points at another youth (written here, not
+	 * by a "#U-0200" switch: the send of its notice writes on the
+	 * loop, outside the writer thread, and would wait for the shim). */
+	cr_assert_eq(sqlite3_open(env.db, &c), SQLITE_OK);
+	sqlite3_busy_timeout(c, 5000);
+	cr_assert_eq(sqlite3_exec(c,
+	                 "INSERT INTO threads VALUES ('due', '" VT_BEREDSKAP
+	                 "', 'U-0200', '+4798700200', 1)",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(c));
+	sqlite3_close(c);
 
 	vt_write(flag, "stall\n");
 	twiml = sms(2, "Kan noen ringe meg", NULL);
