@@ -252,6 +252,34 @@ wipe_soon(struct vakt_outbox *ob)
 }
 
 /*
+ * The outbox's writes take the write path too (issue 10 B8): outside a
+ * loop turn, a batch of their own committed on the writer thread within
+ * its deadline, so that a frozen disk cannot hold the loop; inside a
+ * turn's batch, they join it and commit with it.  own_begin(): 0, or
+ * -1 if the database cannot be written now.  own_end(): rc, or -1 if
+ * the write is not durable.
+ */
+static int
+own_begin(struct vakt_outbox *ob, bool *is_own)
+{
+	struct vakt_app *app = ob->app;
+
+	*is_own = !vakt_store_batch_is_open(app->store) && !app->is_turn_open &&
+	    !app->is_turn_faulted && !app->is_in_request;
+	if (*is_own && vakt_app_is_stalled(app))
+		return -1;
+	return vakt_app_write(app);
+}
+
+static int
+own_end(struct vakt_outbox *ob, bool is_own, int rc)
+{
+	if (is_own && vakt_app_turn_end(ob->app) == -1)
+		return -1;
+	return rc;
+}
+
+/*
  * Record a send Twilio accepted: 0, or -1 if the database cannot take
  * it now (the job then keeps its slot and its row, so that nothing
  * sends the message again, and tries again later).
@@ -261,10 +289,16 @@ record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
 	char masked[VAKT_E164_LEN];
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = own_begin(ob, &is_own);
 
-	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
-	        cfg->retention.keep_message_bodies, &err) == -1) {
+	if (rc == 0)
+		rc = vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
+		    cfg->retention.keep_message_bodies, &err);
+	if (own_end(ob, is_own, rc) == -1) {
+		if (err.msg[0] == '\0')
+			vakt_err_set(&err, "database unavailable");
 		vakt_log_repeat(3,
 		    "outbox: row %lld sent but not recorded: %s; "
 		    "not sent again, recorded when the database works",
@@ -288,18 +322,21 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 	const struct vakt_config *cfg = ob->app->cfg;
 	int tries = j->row.attempts + 1;
 	int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
-	struct vakt_err err;
-	int rc;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = own_begin(ob, &is_own);
 
 	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
 		is_permanent = true;
-	if (is_permanent)
+	if (rc == 0 && is_permanent)
 		rc = vakt_store_outbox_failed(
 		    ob->app->store, j->row.id, why, now, &err);
-	else
+	else if (rc == 0)
 		rc = vakt_store_outbox_retry(
 		    ob->app->store, j->row.id, now + wait, why, &err);
-	if (rc == -1) {
+	if (own_end(ob, is_own, rc) == -1) {
+		if (err.msg[0] == '\0')
+			vakt_err_set(&err, "database unavailable");
 		vakt_log_repeat(3,
 		    "outbox: row %lld try %d failed (%s) but not recorded: "
 		    "%s",
@@ -721,13 +758,18 @@ check_setup(struct job *j, const struct vakt_config *cfg)
 static int
 send_setup(struct vakt_outbox *ob, struct job *j)
 {
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = own_begin(ob, &is_own);
 
 	j->is_check = false;
-	if (vakt_store_outbox_trying(
-	        ob->app->store, j->row.id, vakt_clock_now_ms(), &err) == -1)
-		vakt_log_warnx(
-		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	if (rc == 0)
+		rc = vakt_store_outbox_trying(
+		    ob->app->store, j->row.id, vakt_clock_now_ms(), &err);
+	if (own_end(ob, is_own, rc) == -1)
+		vakt_log_warnx("outbox: row %lld: try not noted: %s",
+		    (long long)j->row.id,
+		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	return job_setup(j, ob->app->cfg);
 }
 
@@ -755,15 +797,21 @@ was_lost_in_flight(
 static bool
 too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 {
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc;
 
 	if (now - row->created_ms < ob->app->cfg->outbox.give_up_ms)
 		return false;
-	if (vakt_store_outbox_failed(ob->app->store, row->id,
-	        "given up: older than outbox.give_up before it could be sent",
-	        now, &err) == -1)
-		vakt_log_errx(
-		    "outbox: row %lld: %s", (long long)row->id, err.msg);
+	rc = own_begin(ob, &is_own);
+	if (rc == 0)
+		rc = vakt_store_outbox_failed(ob->app->store, row->id,
+		    "given up: older than outbox.give_up before it could be "
+		    "sent",
+		    now, &err);
+	if (own_end(ob, is_own, rc) == -1)
+		vakt_log_errx("outbox: row %lld: %s", (long long)row->id,
+		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	ob->n_failed++;
 	vakt_log_errx("outbox: row %lld given up unsent: older than "
 	              "outbox.give_up",
@@ -857,6 +905,14 @@ scan(struct vakt_outbox *ob)
 	struct vakt_outbox_row *rows = NULL;
 	struct vakt_err err;
 
+	/* A stalled commit holds the connection: even a read would wait
+	 * for the disk. */
+	if (vakt_app_is_stalled(ob->app)) {
+		const struct timeval later = {1, 0};
+
+		event_add(ob->scan_timer, &later);
+		return;
+	}
 	/* A try is noted before its request: that note must commit first. */
 	if (vakt_store_batch_is_open(ob->app->store)) {
 		const struct timeval soon = {0, 20000};
@@ -874,9 +930,16 @@ scan(struct vakt_outbox *ob)
 	    vakt_store_outbox_due(ob->app->store, now, busy, ob->n_jobs, slots,
 	        &rows, &n, &err) == -1)
 		vakt_log_warnx("outbox: %s", err.msg);
-	for (size_t i = 0; i < n; i++)
+	/* A try's note may stall its commit: then wait, as above. */
+	for (size_t i = 0; i < n && !vakt_app_is_stalled(ob->app); i++)
 		job_start(ob, &rows[i]);
 	vakt_store_outbox_rows_free(rows, n);
+	if (vakt_app_is_stalled(ob->app)) {
+		const struct timeval later = {1, 0};
+
+		event_add(ob->scan_timer, &later);
+		return;
+	}
 	schedule(ob, now);
 }
 

@@ -813,6 +813,55 @@ Test(faults, an_outbox_answer_during_a_stall_does_not_block_the_loop_issue10)
 }
 
 /*
+ * The disk freezes while nothing but the outbox writes: its retry of a
+ * forward notes the try (a commit) during the freeze.  That commit must
+ * not hold the loop either: calls and /healthz are answered at once.
+ */
+Test(faults, an_outbox_retry_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct unstall u = {NULL, 9000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	/* Nothing listens at api_url: the forward's first try fails and
+	 * its next one comes about 2 s later. */
+	twiml = sms(1, "Hei", NULL);
+	free(twiml);
+	cr_assert(vt_daemon_wait_log(&env.d, "try 1 failed", 5000), "%s",
+	    vt_daemon_log(&env.d));
+	vt_write(u.flag, "stall\n");
+	t0 = mono_ms();
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	vt_msleep(4500);
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	cr_assert_eq(st, 503);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	cr_assert_gt(row_of("CA", 2), 0);
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
+}
+
+/*
  * SIGTERM while a commit is stalled: vaktd waits for the disk, and the
  * call and message answered fail-safe meanwhile still get their rows.
  */
