@@ -975,12 +975,8 @@ ckpt_cb(evutil_socket_t fd, short kind, void *arg)
 
 	(void)fd;
 	(void)kind;
-	if (vakt_app_is_stalled(ob->app) ||
-	    vakt_store_batch_is_open(ob->app->store)) {
-		event_add(ob->ckpt_timer, &later);
-		return;
-	}
-	rc = vakt_store_checkpoint(ob->app->store, &err);
+	/* On the writer thread: a frozen disk must not hold the loop. */
+	rc = vakt_app_checkpoint(ob->app, &err);
 	if (rc == 1)
 		event_add(ob->ckpt_timer, &later);
 	else if (rc == -1)

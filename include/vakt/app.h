@@ -182,6 +182,14 @@ void vakt_app_write_deferred(struct vakt_app *app);
 bool vakt_app_is_stalled(struct vakt_app *app);
 
 /*
+ * Truncate the WAL (vakt_store_checkpoint()) on the writer thread, so
+ * that a frozen disk cannot hold the loop: 0 done, 1 not now (a reader,
+ * an open batch, a stalled commit or checkpoint: try again later), -1
+ * failed (err).
+ */
+int vakt_app_checkpoint(struct vakt_app *app, struct vakt_err *err);
+
+/*
  * /healthz: 0, or -1 with a one-line reason in err while the store is
  * faulted (a failed commit, a stalled one, an unreachable database).
  */

@@ -862,6 +862,65 @@ Test(faults, an_outbox_retry_during_a_freeze_does_not_block_the_loop_issue10)
 }
 
 /*
+ * A sent message's body is wiped from the WAL by a checkpoint; that
+ * checkpoint runs while the disk is frozen (a reader kept it waiting
+ * until then).  It must not hold the loop.
+ */
+Test(faults, a_checkpoint_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct vt_fake *fake = vt_fake_start();
+	struct unstall u = {NULL, 7000};
+	sqlite3 *r = NULL;
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	/* A reader keeps the checkpoint from truncating the WAL. */
+	cr_assert_eq(sqlite3_open(env.db, &r), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(r, "BEGIN; SELECT count(*) FROM contacts",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(r));
+	twiml = sms(1, "Hei", NULL);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+	cr_assert(vt_daemon_wait_log(&env.d, "outbox: sent row=1", 5000), "%s",
+	    vt_daemon_log(&env.d));
+
+	/* The disk freezes; then the reader goes and the checkpoint runs. */
+	vt_write(u.flag, "stall\n");
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	(void)sqlite3_exec(r, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(r);
+	vt_msleep(2500);
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	cr_assert_eq(st, 503);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
+	vt_fake_stop(fake);
+}
+
+/*
  * SIGTERM while a commit is stalled: vaktd waits for the disk, and the
  * call and message answered fail-safe meanwhile still get their rows.
  */
