@@ -367,6 +367,24 @@ vakt_app_write(struct vakt_app *app)
 }
 
 int
+vakt_app_own_begin(struct vakt_app *app, bool *is_own)
+{
+	*is_own = !vakt_store_batch_is_open(app->store) && !app->is_turn_open &&
+	    !app->is_turn_faulted && !app->is_in_request;
+	if (*is_own && vakt_app_is_stalled(app))
+		return -1;
+	return vakt_app_write(app);
+}
+
+int
+vakt_app_own_end(struct vakt_app *app, bool is_own, int rc)
+{
+	if (is_own && vakt_app_turn_end(app) == -1)
+		return -1;
+	return rc;
+}
+
+int
 vakt_app_read(struct vakt_app *app)
 {
 	return check_stall(app);

@@ -252,34 +252,6 @@ wipe_soon(struct vakt_outbox *ob)
 }
 
 /*
- * The outbox's writes take the write path too (issue 10 B8): outside a
- * loop turn, a batch of their own committed on the writer thread within
- * its deadline, so that a frozen disk cannot hold the loop; inside a
- * turn's batch, they join it and commit with it.  own_begin(): 0, or
- * -1 if the database cannot be written now.  own_end(): rc, or -1 if
- * the write is not durable.
- */
-static int
-own_begin(struct vakt_outbox *ob, bool *is_own)
-{
-	struct vakt_app *app = ob->app;
-
-	*is_own = !vakt_store_batch_is_open(app->store) && !app->is_turn_open &&
-	    !app->is_turn_faulted && !app->is_in_request;
-	if (*is_own && vakt_app_is_stalled(app))
-		return -1;
-	return vakt_app_write(app);
-}
-
-static int
-own_end(struct vakt_outbox *ob, bool is_own, int rc)
-{
-	if (is_own && vakt_app_turn_end(ob->app) == -1)
-		return -1;
-	return rc;
-}
-
-/*
  * Record a send Twilio accepted: 0, or -1 if the database cannot take
  * it now (the job then keeps its slot and its row, so that nothing
  * sends the message again, and tries again later).
@@ -291,12 +263,12 @@ record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 	char masked[VAKT_E164_LEN];
 	struct vakt_err err = {0};
 	bool is_own;
-	int rc = own_begin(ob, &is_own);
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
 	if (rc == 0)
 		rc = vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
 		    cfg->retention.keep_message_bodies, &err);
-	if (own_end(ob, is_own, rc) == -1) {
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1) {
 		if (err.msg[0] == '\0')
 			vakt_err_set(&err, "database unavailable");
 		vakt_log_repeat(3,
@@ -324,7 +296,7 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 	int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
 	struct vakt_err err = {0};
 	bool is_own;
-	int rc = own_begin(ob, &is_own);
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
 	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
 		is_permanent = true;
@@ -334,7 +306,7 @@ record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
 	else if (rc == 0)
 		rc = vakt_store_outbox_retry(
 		    ob->app->store, j->row.id, now + wait, why, &err);
-	if (own_end(ob, is_own, rc) == -1) {
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1) {
 		if (err.msg[0] == '\0')
 			vakt_err_set(&err, "database unavailable");
 		vakt_log_repeat(3,
@@ -760,13 +732,13 @@ send_setup(struct vakt_outbox *ob, struct job *j)
 {
 	struct vakt_err err = {0};
 	bool is_own;
-	int rc = own_begin(ob, &is_own);
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
 	j->is_check = false;
 	if (rc == 0)
 		rc = vakt_store_outbox_trying(
 		    ob->app->store, j->row.id, vakt_clock_now_ms(), &err);
-	if (own_end(ob, is_own, rc) == -1)
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1)
 		vakt_log_warnx("outbox: row %lld: try not noted: %s",
 		    (long long)j->row.id,
 		    err.msg[0] != '\0' ? err.msg : "database unavailable");
@@ -803,13 +775,13 @@ too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 
 	if (now - row->created_ms < ob->app->cfg->outbox.give_up_ms)
 		return false;
-	rc = own_begin(ob, &is_own);
+	rc = vakt_app_own_begin(ob->app, &is_own);
 	if (rc == 0)
 		rc = vakt_store_outbox_failed(ob->app->store, row->id,
 		    "given up: older than outbox.give_up before it could be "
 		    "sent",
 		    now, &err);
-	if (own_end(ob, is_own, rc) == -1)
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1)
 		vakt_log_errx("outbox: row %lld: %s", (long long)row->id,
 		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	ob->n_failed++;

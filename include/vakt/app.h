@@ -110,6 +110,17 @@ struct vakt_app {
 int vakt_app_write(struct vakt_app *app);
 
 /*
+ * A write outside the request hooks (the outbox, a reload) takes the
+ * write path too: outside a loop turn, a batch of its own committed on
+ * the writer thread within the deadline, so that a frozen disk cannot
+ * hold the loop; inside a turn's open batch, that batch.  own_begin():
+ * 0, or -1 if the database cannot be written now; then always
+ * own_end() with the write's rc: rc, or -1 if it is not durable.
+ */
+int vakt_app_own_begin(struct vakt_app *app, bool *is_own);
+int vakt_app_own_end(struct vakt_app *app, bool is_own, int rc);
+
+/*
  * May the database be read now?  Not while a stalled commit holds the
  * connection: -1 then (recorded as a fault), and the caller routes
  * without it.  Under WAL a read never waits for another writer.

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -918,6 +919,46 @@ Test(faults, a_checkpoint_during_a_freeze_does_not_block_the_loop_issue10)
 	free(so);
 	stop_ok();
 	vt_fake_stop(fake);
+}
+
+/*
+ * SIGHUP while the disk is frozen and nothing else has written: the
+ * reload's audit row must not hold the loop.
+ */
+Test(faults, a_reload_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so");
+	struct unstall u = {NULL, 7000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(u.flag, "stall\n");
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	cr_assert_eq(kill(env.d.pid, SIGHUP), 0);
+	cr_assert(vt_daemon_wait_log(&env.d, "config: reloaded", 5000), "%s",
+	    vt_daemon_log(&env.d));
+	t0 = mono_ms();
+	(void)health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	d = call(1, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
 }
 
 /*
