@@ -26,8 +26,13 @@
  * connection to the thread (is_stalled) until the thread says it is
  * done.  Only the fields under mu are shared.
  */
+/* What the writer runs: the batch's commit, or a checkpoint. */
+typedef int writer_fn(struct vakt_store *st, struct vakt_err *err);
+
 struct vakt_writer {
 	pthread_t thread;
+	writer_fn *fn;
+	bool is_commit; /* fn commits the batch: its result is the fault's */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct vakt_store *store;
@@ -121,7 +126,7 @@ writer_main(void *arg)
 {
 	struct vakt_writer *w = arg;
 	struct vakt_err err = {0};
-	int rc = vakt_store_batch_commit(w->store, &err);
+	int rc = w->fn(w->store, &err);
 
 	pthread_mutex_lock(&w->mu);
 	w->rc = rc;
@@ -174,13 +179,18 @@ writer_wait(struct vakt_writer *w, int64_t deadline_ms)
 	return done;
 }
 
-/* Collect a finished commit: 0 if it worked, else -1 (fault recorded). */
+/*
+ * Collect a finished commit: 0 if it worked, else -1 (fault recorded).
+ * Anything else the writer ran: its result, and no fault.
+ */
 static int
 writer_result(struct vakt_app *app)
 {
 	struct vakt_writer *w = app->writer;
 
 	(void)pthread_join(w->thread, NULL);
+	if (!w->is_commit)
+		return w->rc;
 	if (w->rc == -1) {
 		commit_fault(app, &w->err);
 		return -1;
@@ -190,43 +200,83 @@ writer_result(struct vakt_app *app)
 }
 
 /*
+ * Run fn on the writer thread and wait for it up to the deadline: 1 it
+ * finished (writer_result() collects it), 0 no thread could start (fn
+ * did not run), -1 it is still running: the connection is the thread's
+ * (is_stalled) until it returns.
+ */
+static int
+writer_run(struct vakt_app *app, writer_fn *fn, bool is_commit)
+{
+	int deadline = app->commit_deadline_ms > 0
+	    ? app->commit_deadline_ms
+	    : VAKT_APP_COMMIT_DEADLINE_MS;
+	struct vakt_writer *w;
+
+	if (app->writer == NULL)
+		app->writer = writer_new(app->store);
+	w = app->writer;
+	w->fn = fn;
+	w->is_commit = is_commit;
+	w->is_done = false;
+	w->started_ms = vakt_clock_mono_ms();
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+		return 0;
+	if (writer_wait(w, w->started_ms + deadline))
+		return 1;
+	app->is_stalled = true;
+	app->counters.commit_stalls++;
+	vakt_log_errx("store: %s stalled past %d ms; this turn is "
+	              "answered fail-safe and the database is left alone "
+	              "until it returns",
+	    is_commit ? "commit" : "checkpoint", deadline);
+	return -1;
+}
+
+/*
  * Commit the batch on the writer thread and wait up to the deadline.
  * 0 committed, -1 failed or still running (then is_stalled is set).
  */
 static int
 commit_in_time(struct vakt_app *app)
 {
-	int deadline = app->commit_deadline_ms > 0
-	    ? app->commit_deadline_ms
-	    : VAKT_APP_COMMIT_DEADLINE_MS;
-	struct vakt_writer *w;
 	struct vakt_err err;
+	int ran = writer_run(app, vakt_store_batch_commit, true);
 
-	if (app->writer == NULL)
-		app->writer = writer_new(app->store);
-	w = app->writer;
-	w->is_done = false;
-	w->started_ms = vakt_clock_mono_ms();
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-		/* No thread: commit here, as before there was one. */
-		if (vakt_store_batch_commit(app->store, &err) == -1) {
-			commit_fault(app, &err);
-			return -1;
-		}
-		commit_ok(app);
-		return 0;
-	}
-	if (writer_wait(w, w->started_ms + deadline))
+	if (ran == 1)
 		return writer_result(app);
-	app->is_stalled = true;
-	app->counters.commit_stalls++;
-	vakt_err_set(&err, "the commit took over %d ms", deadline);
-	commit_fault(app, &err);
-	vakt_log_errx("store: commit stalled past %d ms; this turn is "
-	              "answered fail-safe and the database is left alone "
-	              "until the commit returns",
-	    deadline);
-	return -1;
+	if (ran == -1) {
+		vakt_err_set(&err, "the commit took over its deadline");
+		commit_fault(app, &err);
+		return -1;
+	}
+	/* No thread: commit here, as before there was one. */
+	if (vakt_store_batch_commit(app->store, &err) == -1) {
+		commit_fault(app, &err);
+		return -1;
+	}
+	commit_ok(app);
+	return 0;
+}
+
+static void poll_stall(struct vakt_app *app);
+
+int
+vakt_app_checkpoint(struct vakt_app *app, struct vakt_err *err)
+{
+	int ran;
+
+	poll_stall(app);
+	if (app->is_stalled || vakt_store_batch_is_open(app->store))
+		return 1;
+	ran = writer_run(app, vakt_store_checkpoint, false);
+	if (ran == 0)
+		return vakt_store_checkpoint(app->store, err);
+	if (ran == -1)
+		return 1;
+	ran = writer_result(app);
+	*err = app->writer->err;
+	return ran;
 }
 
 /* Has a stalled commit finished?  Then take the connection back. */
@@ -314,6 +364,24 @@ vakt_app_write(struct vakt_app *app)
 		app->is_req_open = true;
 	}
 	return 0;
+}
+
+int
+vakt_app_own_begin(struct vakt_app *app, bool *is_own)
+{
+	*is_own = !vakt_store_batch_is_open(app->store) && !app->is_turn_open &&
+	    !app->is_turn_faulted && !app->is_in_request;
+	if (*is_own && vakt_app_is_stalled(app))
+		return -1;
+	return vakt_app_write(app);
+}
+
+int
+vakt_app_own_end(struct vakt_app *app, bool is_own, int rc)
+{
+	if (is_own && vakt_app_turn_end(app) == -1)
+		return -1;
+	return rc;
 }
 
 int
@@ -502,8 +570,8 @@ vakt_app_defer_sms_if_lost(struct vakt_app *app, const struct vakt_sms_meta *m,
 
 /*
  * A message forwarded to beredskap by TwiML: log it with the safety
- * plan, and let beredskap's reply go back to the sender.  No outbox
- * rows: it has been forwarded.  0 or -1.
+ * plan (unless its row is there), and let beredskap's reply go back to
+ * the sender.  No outbox rows: it has been forwarded.  0 or -1.
  */
 static int
 write_sms(struct vakt_app *app, const struct vakt_app_deferred *d,
@@ -521,7 +589,9 @@ write_sms(struct vakt_app *app, const struct vakt_app_deferred *d,
 	if (vakt_store_sms_add(
 	        app->store, &m, &d->plan, who, &id, &is_dup, err) == -1)
 		return -1;
-	if (is_dup || !vakt_e164_valid(d->caller))
+	/* A duplicate too: its commit worked after all (a stall), yet
+	 * beredskap got it by TwiML and answers it. */
+	if (!vakt_e164_valid(d->caller))
 		return 0;
 	return vakt_store_thread_set(app->store, d->plan.svc->id,
 	    d->plan.steps[0].number, who->is_known ? who->youth.id : "",
@@ -708,13 +778,29 @@ vakt_app_health(struct vakt_app *app, struct vakt_err *err)
 	return vakt_store_ping(app->store, err);
 }
 
+/* Wait for a stalled commit, however long the disk takes. */
+static void
+stall_wait(struct vakt_app *app)
+{
+	if (!app->is_stalled)
+		return;
+	vakt_log_warnx("store: waiting for the stalled commit");
+	if (writer_result(app) == 0)
+		vakt_app_ok(app);
+	app->is_stalled = false;
+}
+
 void
 vakt_app_fini(struct vakt_app *app)
 {
-	if (app->is_stalled) {
-		vakt_log_warnx("store: waiting for the stalled commit");
-		(void)writer_result(app);
-		app->is_stalled = false;
+	/* The outbox is gone by now: rows queued here wait for the next
+	 * start.  Calls answered without their rows get them now. */
+	app->outbox = NULL;
+	stall_wait(app);
+	for (int i = 0; i < 3 && app->n_deferred > 0; i++) {
+		app->deferred_try_ms = 0;
+		(void)vakt_app_turn_end(app);
+		stall_wait(app);
 	}
 	writer_free(app->writer);
 	app->writer = NULL;

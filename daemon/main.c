@@ -240,6 +240,8 @@ reload(struct vaktd *d)
 	struct vakt_config *neu;
 	struct vakt_err err;
 	struct vakt_http_limits lim;
+	bool is_own;
+	int rc;
 
 	(void)sd_notify(0, "RELOADING=1");
 	if (vakt_config_load(d->cfg->path, &neu, &errs) == -1) {
@@ -262,13 +264,16 @@ reload(struct vaktd *d)
 	lim = limits_of(neu);
 	vakt_http_set_limits(d->http, &lim);
 	d->app.counters.reloads++;
-	/* A stalled commit holds the database: do not wait for the disk. */
-	if (vakt_app_is_stalled(&d->app))
-		vakt_log_warnx(
-		    "store: reload not audited: a commit is stalled");
-	else if (vakt_store_audit_add(d->app.store, "vaktd", "config.reload",
-	             neu->path, "", vakt_clock_now_ms(), &err) == -1)
-		vakt_log_warnx("store: %s", err.msg);
+	/* Committed on the writer thread: a frozen disk must not hold the
+	 * loop (nor a stalled commit). */
+	rc = vakt_app_own_begin(&d->app, &is_own);
+	err.msg[0] = '\0';
+	if (rc == 0)
+		rc = vakt_store_audit_add(d->app.store, "vaktd",
+		    "config.reload", neu->path, "", vakt_clock_now_ms(), &err);
+	if (vakt_app_own_end(&d->app, is_own, rc) == -1)
+		vakt_log_warnx("store: reload not audited: %s",
+		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	vakt_log_info(
 	    "config: reloaded %s services=%zu", neu->path, neu->n_services);
 	(void)sd_notify(0, "READY=1");

@@ -53,6 +53,8 @@ struct job {
 	int64_t t0_ms;      /* monotonic, when the transfer started */
 	bool is_check;      /* listing Twilio's messages, not sending */
 	int64_t tried_ms;   /* is_check: when the lost try started */
+	bool is_done;       /* ended during a stalled commit: not recorded */
+	CURLcode done_rc;   /* is_done: how it ended */
 };
 
 struct vakt_outbox {
@@ -249,18 +251,31 @@ wipe_soon(struct vakt_outbox *ob)
 	event_add(ob->ckpt_timer, &soon);
 }
 
-static void
+/*
+ * Record a send Twilio accepted: 0, or -1 if the database cannot take
+ * it now (the job then keeps its slot and its row, so that nothing
+ * sends the message again, and tries again later).
+ */
+static int
 record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
 	char masked[VAKT_E164_LEN];
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
-	if (vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
-	        cfg->retention.keep_message_bodies, &err) == -1) {
-		vakt_log_errx("outbox: row %lld sent but not recorded: %s",
+	if (rc == 0)
+		rc = vakt_store_outbox_sent(ob->app->store, j->row.id, sid, now,
+		    cfg->retention.keep_message_bodies, &err);
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1) {
+		if (err.msg[0] == '\0')
+			vakt_err_set(&err, "database unavailable");
+		vakt_log_repeat(3,
+		    "outbox: row %lld sent but not recorded: %s; "
+		    "not sent again, recorded when the database works",
 		    (long long)j->row.id, err.msg);
-		return;
+		return -1;
 	}
 	ob->n_sent++;
 	vakt_log_info("outbox: sent row=%lld to=%s purpose=%d tries=%d",
@@ -268,44 +283,65 @@ record_sent(struct vakt_outbox *ob, struct job *j, const char *sid, int64_t now)
 	    j->row.purpose, j->row.attempts + 1);
 	if (!cfg->retention.keep_message_bodies)
 		wipe_soon(ob);
+	return 0;
 }
 
-static void
+/* Record a try that failed: 0, or -1 as record_sent(). */
+static int
 record_failure(struct vakt_outbox *ob, struct job *j, const char *why,
     bool is_permanent, int64_t now)
 {
 	const struct vakt_config *cfg = ob->app->cfg;
 	int tries = j->row.attempts + 1;
-	struct vakt_err err;
-	int rc;
+	int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
 	if (!is_permanent && now - j->row.created_ms >= cfg->outbox.give_up_ms)
 		is_permanent = true;
-	if (is_permanent) {
+	if (rc == 0 && is_permanent)
 		rc = vakt_store_outbox_failed(
 		    ob->app->store, j->row.id, why, now, &err);
+	else if (rc == 0)
+		rc = vakt_store_outbox_retry(
+		    ob->app->store, j->row.id, now + wait, why, &err);
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1) {
+		if (err.msg[0] == '\0')
+			vakt_err_set(&err, "database unavailable");
+		vakt_log_repeat(3,
+		    "outbox: row %lld try %d failed (%s) but not recorded: "
+		    "%s",
+		    (long long)j->row.id, tries, why, err.msg);
+		return -1;
+	}
+	if (is_permanent) {
 		ob->n_failed++;
 		/* The store wipes a failed row's body whatever retention. */
-		if (rc == 0)
-			wipe_soon(ob);
+		wipe_soon(ob);
 		vakt_log_errx(
 		    "outbox: row %lld failed for good after %d tries: "
 		    "%s",
 		    (long long)j->row.id, tries, why);
 	} else {
-		int64_t wait = backoff_ms(cfg, tries, j->retry_after_s);
-
-		rc = vakt_store_outbox_retry(
-		    ob->app->store, j->row.id, now + wait, why, &err);
 		ob->n_retried++;
 		vakt_log_warnx(
 		    "outbox: row %lld try %d failed: %s; next try in "
 		    "%lld ms",
 		    (long long)j->row.id, tries, why, (long long)wait);
 	}
-	if (rc == -1)
-		vakt_log_errx(
-		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	return 0;
+}
+
+/* A transfer whose end cannot be recorded now: scan_cb tries again. */
+static void
+finish_later(struct vakt_outbox *ob, struct job *j, CURLcode rc)
+{
+	const struct timeval later = {1, 0};
+
+	j->is_done = true;
+	j->done_rc = rc;
+	event_add(ob->scan_timer, &later);
 }
 
 /*
@@ -405,7 +441,10 @@ checked(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	vakt_log_info("outbox: row %lld reached Twilio before the restart; "
 	              "not sent again",
 	    (long long)j->row.id);
-	record_sent(ob, j, sid, vakt_clock_now_ms());
+	if (record_sent(ob, j, sid, vakt_clock_now_ms()) == -1) {
+		finish_later(ob, j, rc);
+		return;
+	}
 	job_remove(ob, j);
 }
 
@@ -416,6 +455,7 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	int64_t now = vakt_clock_now_ms();
 	char why[256];
 	long status = 0;
+	int recorded;
 
 	if (j->is_check) {
 		checked(ob, j, rc);
@@ -428,16 +468,21 @@ finish(struct vakt_outbox *ob, struct job *j, CURLcode rc)
 	    (long long)(vakt_clock_mono_ms() - j->t0_ms));
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
-		record_failure(ob, j, why, false, now);
+		recorded = record_failure(ob, j, why, false, now);
 	} else if (status == 200 || status == 201) {
 		char sid[VAKT_SID_LEN];
 
 		response_sid(j, sid, sizeof(sid));
-		record_sent(ob, j, sid, now);
+		recorded = record_sent(ob, j, sid, now);
 	} else {
 		/* Twilio: a 429 was never processed and is safe to retry. */
 		response_error(j, status, why, sizeof(why));
-		record_failure(ob, j, why, status != 429 && status < 500, now);
+		recorded = record_failure(
+		    ob, j, why, status != 429 && status < 500, now);
+	}
+	if (recorded == -1) {
+		finish_later(ob, j, rc);
+		return;
 	}
 	job_remove(ob, j);
 }
@@ -456,11 +501,36 @@ check_done(struct vakt_outbox *ob)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &j);
 		/* msg dies with the handle: read rc before finishing. */
+		if (vakt_app_is_stalled(ob->app)) {
+			/* Recording it would wait for the disk: the job
+			 * keeps its slot (and its row) until scan_cb. */
+			finish_later(ob, j, msg->data.result);
+			continue;
+		}
 		finish(ob, j, msg->data.result);
 		any = true;
 	}
 	if (any)
 		scan(ob);
+}
+
+/*
+ * Record the transfers that ended while a commit was stalled or the
+ * database failed.  One that still cannot be recorded waits again.
+ */
+static void
+finish_waiting(struct vakt_outbox *ob)
+{
+	struct job *done[JOBS_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ob->n_jobs; i++)
+		if (ob->jobs[i]->is_done)
+			done[n++] = ob->jobs[i];
+	for (size_t i = 0; i < n; i++) {
+		done[i]->is_done = false;
+		finish(ob, done[i], done[i]->done_rc); /* may free it */
+	}
 }
 
 static void
@@ -684,13 +754,18 @@ check_setup(struct job *j, const struct vakt_config *cfg)
 static int
 send_setup(struct vakt_outbox *ob, struct job *j)
 {
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc = vakt_app_own_begin(ob->app, &is_own);
 
 	j->is_check = false;
-	if (vakt_store_outbox_trying(
-	        ob->app->store, j->row.id, vakt_clock_now_ms(), &err) == -1)
-		vakt_log_warnx(
-		    "outbox: row %lld: %s", (long long)j->row.id, err.msg);
+	if (rc == 0)
+		rc = vakt_store_outbox_trying(
+		    ob->app->store, j->row.id, vakt_clock_now_ms(), &err);
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1)
+		vakt_log_warnx("outbox: row %lld: try not noted: %s",
+		    (long long)j->row.id,
+		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	return job_setup(j, ob->app->cfg);
 }
 
@@ -718,15 +793,21 @@ was_lost_in_flight(
 static bool
 too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 {
-	struct vakt_err err;
+	struct vakt_err err = {0};
+	bool is_own;
+	int rc;
 
 	if (now - row->created_ms < ob->app->cfg->outbox.give_up_ms)
 		return false;
-	if (vakt_store_outbox_failed(ob->app->store, row->id,
-	        "given up: older than outbox.give_up before it could be sent",
-	        now, &err) == -1)
-		vakt_log_errx(
-		    "outbox: row %lld: %s", (long long)row->id, err.msg);
+	rc = vakt_app_own_begin(ob->app, &is_own);
+	if (rc == 0)
+		rc = vakt_store_outbox_failed(ob->app->store, row->id,
+		    "given up: older than outbox.give_up before it could be "
+		    "sent",
+		    now, &err);
+	if (vakt_app_own_end(ob->app, is_own, rc) == -1)
+		vakt_log_errx("outbox: row %lld: %s", (long long)row->id,
+		    err.msg[0] != '\0' ? err.msg : "database unavailable");
 	ob->n_failed++;
 	vakt_log_errx("outbox: row %lld given up unsent: older than "
 	              "outbox.give_up",
@@ -820,6 +901,14 @@ scan(struct vakt_outbox *ob)
 	struct vakt_outbox_row *rows = NULL;
 	struct vakt_err err;
 
+	/* A stalled commit holds the connection: even a read would wait
+	 * for the disk. */
+	if (vakt_app_is_stalled(ob->app)) {
+		const struct timeval later = {1, 0};
+
+		event_add(ob->scan_timer, &later);
+		return;
+	}
 	/* A try is noted before its request: that note must commit first. */
 	if (vakt_store_batch_is_open(ob->app->store)) {
 		const struct timeval soon = {0, 20000};
@@ -837,9 +926,16 @@ scan(struct vakt_outbox *ob)
 	    vakt_store_outbox_due(ob->app->store, now, busy, ob->n_jobs, slots,
 	        &rows, &n, &err) == -1)
 		vakt_log_warnx("outbox: %s", err.msg);
-	for (size_t i = 0; i < n; i++)
+	/* A try's note may stall its commit: then wait, as above. */
+	for (size_t i = 0; i < n && !vakt_app_is_stalled(ob->app); i++)
 		job_start(ob, &rows[i]);
 	vakt_store_outbox_rows_free(rows, n);
+	if (vakt_app_is_stalled(ob->app)) {
+		const struct timeval later = {1, 0};
+
+		event_add(ob->scan_timer, &later);
+		return;
+	}
 	schedule(ob, now);
 }
 
@@ -856,6 +952,7 @@ scan_cb(evutil_socket_t fd, short kind, void *arg)
 		event_add(ob->scan_timer, &later);
 		return;
 	}
+	finish_waiting(ob);
 	scan(ob);
 }
 
@@ -874,12 +971,8 @@ ckpt_cb(evutil_socket_t fd, short kind, void *arg)
 
 	(void)fd;
 	(void)kind;
-	if (vakt_app_is_stalled(ob->app) ||
-	    vakt_store_batch_is_open(ob->app->store)) {
-		event_add(ob->ckpt_timer, &later);
-		return;
-	}
-	rc = vakt_store_checkpoint(ob->app->store, &err);
+	/* On the writer thread: a frozen disk must not hold the loop. */
+	rc = vakt_app_checkpoint(ob->app, &err);
 	if (rc == 1)
 		event_add(ob->ckpt_timer, &later);
 	else if (rc == -1)

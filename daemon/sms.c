@@ -269,6 +269,10 @@ staff_of(struct vakt_app *app, const struct vakt_service *svc, const char *from,
 		(void)vakt_strlcpy(id, "fallback", VAKT_ID_LEN);
 		return 1;
 	}
+	/* A read: a stalled commit or a full disk must not make a staff
+	 * member's reply look like a youth's message. */
+	if (vakt_app_read(app) == -1)
+		return -1;
 	found = vakt_store_coordinator_by_phone(
 	    app->store, svc->id, from, id, &err);
 	if (found == 0)
@@ -493,9 +497,16 @@ staff_message(struct vakt_app *app, struct vakt_reply *rep,
 {
 	struct vakt_err err;
 	struct target t;
-	int seen = vakt_store_message_seen(app->store, m->message_sid, &err);
-	int rc;
+	int seen, rc;
 
+	if (vakt_app_write(app) == -1) {
+		staff_failsafe(rep, svc, m);
+		vakt_reply_note(rep, "staff=%s failsafe", staff_id);
+		vakt_log_errx("sms: a staff message could not be handled: "
+		              "database unavailable");
+		return;
+	}
+	seen = vakt_store_message_seen(app->store, m->message_sid, &err);
 	vakt_webhook_empty(rep);
 	vakt_reply_note(rep, "staff=%s", staff_id);
 	staff_failsafe(vakt_reply_failsafe(rep), svc, m);
@@ -545,7 +556,7 @@ sms_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_webhook_empty(rep);
 		return;
 	}
-	if (is_known && vakt_app_write(app) == 0)
+	if (is_known)
 		staff = staff_of(app, svc, m.from, staff_id);
 	if (staff == 1)
 		staff_message(app, rep, svc, &m, staff_id, now);

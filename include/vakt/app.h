@@ -110,6 +110,17 @@ struct vakt_app {
 int vakt_app_write(struct vakt_app *app);
 
 /*
+ * A write outside the request hooks (the outbox, a reload) takes the
+ * write path too: outside a loop turn, a batch of its own committed on
+ * the writer thread within the deadline, so that a frozen disk cannot
+ * hold the loop; inside a turn's open batch, that batch.  own_begin():
+ * 0, or -1 if the database cannot be written now; then always
+ * own_end() with the write's rc: rc, or -1 if it is not durable.
+ */
+int vakt_app_own_begin(struct vakt_app *app, bool *is_own);
+int vakt_app_own_end(struct vakt_app *app, bool is_own, int rc);
+
+/*
  * May the database be read now?  Not while a stalled commit holds the
  * connection: -1 then (recorded as a fault), and the caller routes
  * without it.  Under WAL a read never waits for another writer.
@@ -180,6 +191,14 @@ void vakt_app_write_deferred(struct vakt_app *app);
  * on the loop may use the store meanwhile (it would wait for the disk).
  */
 bool vakt_app_is_stalled(struct vakt_app *app);
+
+/*
+ * Truncate the WAL (vakt_store_checkpoint()) on the writer thread, so
+ * that a frozen disk cannot hold the loop: 0 done, 1 not now (a reader,
+ * an open batch, a stalled commit or checkpoint: try again later), -1
+ * failed (err).
+ */
+int vakt_app_checkpoint(struct vakt_app *app, struct vakt_err *err);
 
 /*
  * /healthz: 0, or -1 with a one-line reason in err while the store is

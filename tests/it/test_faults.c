@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 
+#include "fake/fake_twilio.h"
 #include "helpers.h"
 
 #define YOUTH    "+4798765432"
@@ -45,6 +48,7 @@ static struct {
 	char *mnt; /* a tmpfs holding the database, or NULL */
 	char *db;
 	char *conf;
+	const char *api_url; /* twilio.api_url, or NULL: nothing listens */
 	struct vt_daemon d;
 	bool is_running;
 } env;
@@ -104,7 +108,7 @@ config(const char *db, const char *http_extra)
 	        "public_url = \"" VT_PUBLIC "\"; %s };\n"
 	        "twilio = { account_sid = \"" VT_SID "\"; "
 	        "auth_token = \"" VT_TOKEN "\"; "
-	        "api_url = \"http://127.0.0.1:9\"; };\n"
+	        "api_url = \"%s\"; };\n"
 	        "services = ( {\n"
 	        "  id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE "\";\n"
 	        "  beredskap = \"" VT_BEREDSKAP "\";\n"
@@ -117,7 +121,9 @@ config(const char *db, const char *http_extra)
 	        "   { date = \"%s\"; name = \"test\"; open = \"00:00\"; "
 	        "close = \"24:00\"; } );\n"
 	        "} );\n",
-	        db, http_extra != NULL ? http_extra : "", d0, d1) > 0);
+	        db, http_extra != NULL ? http_extra : "",
+	        env.api_url != NULL ? env.api_url : "http://127.0.0.1:9", d0,
+	        d1) > 0);
 	return s;
 }
 
@@ -271,13 +277,13 @@ ring_out(unsigned n, unsigned leg, const struct dial *prev)
 	return d;
 }
 
-/* A youth's SMS; the reply body (caller frees). */
+/* An SMS from `from`; the reply body (caller frees). */
 static char *
-sms(unsigned n, const char *body, int64_t *ms)
+sms_from(const char *from, unsigned n, const char *body, int64_t *ms)
 {
 	char s[35];
 	const char *p[] = {"MessageSid", s, "SmsMessageSid", s, "AccountSid",
-	    VT_SID, "From", YOUTH, "To", VT_SERVICE, "Body", body, "NumMedia",
+	    VT_SID, "From", from, "To", VT_SERVICE, "Body", body, "NumMedia",
 	    "0", "NumSegments", "1", "ApiVersion", "2010-04-01", NULL};
 	struct vt_resp r;
 	int64_t t0 = mono_ms();
@@ -291,6 +297,13 @@ sms(unsigned n, const char *body, int64_t *ms)
 	out = strdup(r.body);
 	vt_resp_free(&r);
 	return out;
+}
+
+/* A youth's SMS; the reply body (caller frees). */
+static char *
+sms(unsigned n, const char *body, int64_t *ms)
+{
+	return sms_from(YOUTH, n, body, ms);
 }
 
 /* The reply is a TwiML <Message> to beredskap carrying the text. */
@@ -570,6 +583,79 @@ Test(faults, a_full_disk_still_reaches_a_human_and_healthz_says_so_issue10)
 	stop_ok();
 }
 
+/* A tmpfs of 2 MB at env.mnt, or the test is skipped (loudly). */
+static void
+small_disk(void)
+{
+	env.mnt = vt_path(env.dir, "disk");
+	cr_assert_eq(mkdir(env.mnt, 0700), 0);
+	if (mount("tmpfs", env.mnt, "tmpfs", 0, "size=2m,mode=0700") == -1) {
+		int e = errno;
+
+		rmdir(env.mnt);
+		free(env.mnt);
+		env.mnt = NULL;
+		cr_skip_test("!!! FULL-DISK FAULT TEST SKIPPED: cannot mount a "
+		             "tmpfs here (%s); run as root to test it !!!",
+		    strerror(e));
+	}
+}
+
+/*
+ * The disk fills while a forward waits for Twilio's answer: Twilio has
+ * the message, but vaktd cannot record that.  It must not send it again
+ * (and again) while the disk stays full.
+ */
+Test(faults, a_send_that_cannot_be_recorded_is_not_sent_again_issue10)
+{
+	const struct vt_fake_answer slow[] = {{201, 0, 1500, 0, NULL}};
+	struct vt_fake *fake = vt_fake_start();
+	char *db, *filler, *twiml;
+	sqlite3 *c = NULL;
+
+	vt_fake_script(fake, slow, 1);
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	small_disk();
+	db = vt_path(env.mnt, "vakt.db");
+	filler = vt_path(env.mnt, "filler");
+	start(db, NULL);
+	twiml = sms(1, "Hei", NULL);
+	cr_assert_null(strstr(twiml, "<Message"), "%s", twiml);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+
+	/* Full before Twilio answers. */
+	cr_assert_eq(sqlite3_open(db, &c), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	                 NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(c));
+	sqlite3_close(c);
+	fill(filler);
+	cr_assert(vt_daemon_wait_log(&env.d, "sent but not recorded", 5000),
+	    "%s", vt_daemon_log(&env.d));
+	cr_assert_not(
+	    vt_fake_wait(fake, 2, 3000), "sent %zu times", vt_fake_count(fake));
+
+	/* Space again: recorded as sent, still sent once. */
+	cr_assert_eq(unlink(filler), 0);
+	for (int i = 0; i < 50 &&
+	     db_int("SELECT count(*) FROM outbox WHERE "
+	            "sent_ms IS NOT NULL",
+	         NULL) != 1;
+	     i++)
+		vt_msleep(100);
+	cr_assert_eq(
+	    db_int(
+	        "SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL", NULL),
+	    1);
+	cr_assert_eq(vt_fake_count(fake), 1);
+	free(db);
+	free(filler);
+	stop_ok();
+	vt_fake_stop(fake);
+}
+
 /* ---------------------------------------------------------------- */
 /* B8: a commit stalls (the disk frozen). */
 
@@ -638,6 +724,363 @@ Test(faults, a_stalled_commit_keeps_the_2_s_promise_issue10)
 	 * stall was written once it was over. */
 	cr_assert_gt(row_of("CA", 2), 0);
 	cr_assert_gt(row_of("CA", 3), 0);
+	free(flag);
+	free(so);
+	stop_ok();
+}
+
+/* Remove the stall flag after a while, so a test that hangs still ends. */
+struct unstall {
+	const char *flag;
+	int after_ms;
+};
+
+static void *
+unstall_main(void *arg)
+{
+	const struct unstall *u = arg;
+
+	vt_msleep(u->after_ms);
+	(void)unlink(u->flag);
+	return NULL;
+}
+
+/*
+ * A forward's send was in flight when the commit stalled; Twilio
+ * answers during the stall.  Recording that answer must not wait for
+ * the disk: /healthz (and every webhook) is still answered at once.
+ */
+Test(faults, an_outbox_answer_during_a_stall_does_not_block_the_loop_issue10)
+{
+	const struct vt_fake_answer slow[] = {{201, 0, 2500, 0, NULL}};
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct vt_fake *fake = vt_fake_start();
+	struct unstall u = {NULL, 8000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	vt_fake_script(fake, slow, 1);
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	twiml = sms(1, "Hei", NULL);
+	cr_assert_null(strstr(twiml, "<Message"), "%s", twiml);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+
+	/* The disk freezes while the forward waits for Twilio's answer. */
+	vt_write(u.flag, "stall\n");
+	t0 = mono_ms();
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 2000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	/* Twilio has answered by now; vaktd must not wait to record it. */
+	vt_msleep((int)(3500 - (mono_ms() - t0)));
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms", (long long)ms);
+	cr_assert_eq(st, 503);
+	d = call(3, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	/* The disk comes back: the send is recorded, and sent only once. */
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	for (int i = 0; i < 50 &&
+	     db_int("SELECT count(*) FROM outbox WHERE "
+	            "state = 0",
+	         NULL) != 0;
+	     i++)
+		vt_msleep(100);
+	cr_assert_eq(
+	    db_int(
+	        "SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL", NULL),
+	    1);
+	cr_assert_not(vt_fake_wait(fake, 2, 1500), "sent twice");
+	stop_ok();
+	vt_fake_stop(fake);
+	free((char *)u.flag);
+	free(so);
+}
+
+/*
+ * The disk freezes while nothing but the outbox writes: its retry of a
+ * forward notes the try (a commit) during the freeze.  That commit must
+ * not hold the loop either: calls and /healthz are answered at once.
+ */
+Test(faults, an_outbox_retry_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct unstall u = {NULL, 9000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	/* Nothing listens at api_url: the forward's first try fails and
+	 * its next one comes about 2 s later. */
+	twiml = sms(1, "Hei", NULL);
+	free(twiml);
+	cr_assert(vt_daemon_wait_log(&env.d, "try 1 failed", 5000), "%s",
+	    vt_daemon_log(&env.d));
+	vt_write(u.flag, "stall\n");
+	t0 = mono_ms();
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	vt_msleep(4500);
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	cr_assert_eq(st, 503);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	cr_assert_gt(row_of("CA", 2), 0);
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
+}
+
+/*
+ * A sent message's body is wiped from the WAL by a checkpoint; that
+ * checkpoint runs while the disk is frozen (a reader kept it waiting
+ * until then).  It must not hold the loop.
+ */
+Test(faults, a_checkpoint_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct vt_fake *fake = vt_fake_start();
+	struct unstall u = {NULL, 7000};
+	sqlite3 *r = NULL;
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+	long st;
+
+	env.api_url = vt_fake_url(fake);
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	/* A reader keeps the checkpoint from truncating the WAL. */
+	cr_assert_eq(sqlite3_open(env.db, &r), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(r, "BEGIN; SELECT count(*) FROM contacts",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(r));
+	twiml = sms(1, "Hei", NULL);
+	free(twiml);
+	cr_assert(vt_fake_wait(fake, 1, 5000), "the forward was not sent");
+	cr_assert(vt_daemon_wait_log(&env.d, "outbox: sent row=1", 5000), "%s",
+	    vt_daemon_log(&env.d));
+
+	/* The disk freezes; then the reader goes and the checkpoint runs. */
+	vt_write(u.flag, "stall\n");
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	(void)sqlite3_exec(r, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(r);
+	vt_msleep(2500);
+	t0 = mono_ms();
+	st = health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	cr_assert_eq(st, 503);
+	d = call(2, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
+	vt_fake_stop(fake);
+}
+
+/*
+ * SIGHUP while the disk is frozen and nothing else has written: the
+ * reload's audit row must not hold the loop.
+ */
+Test(faults, a_reload_during_a_freeze_does_not_block_the_loop_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so");
+	struct unstall u = {NULL, 7000};
+	pthread_t th;
+	int64_t ms, t0;
+	struct dial d;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(u.flag, "stall\n");
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	cr_assert_eq(kill(env.d.pid, SIGHUP), 0);
+	cr_assert(vt_daemon_wait_log(&env.d, "config: reloaded", 5000), "%s",
+	    vt_daemon_log(&env.d));
+	t0 = mono_ms();
+	(void)health(NULL);
+	ms = mono_ms() - t0;
+	cr_assert_lt(ms, 1000, "/healthz answered in %lld ms: %s",
+	    (long long)ms, vt_daemon_log(&env.d));
+	d = call(1, &ms);
+	cr_assert_lt(ms, 1000, "answered in %lld ms", (long long)ms);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+
+	(void)unlink(u.flag);
+	pthread_join(th, NULL);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	free((char *)u.flag);
+	free(so);
+	stop_ok();
+}
+
+/*
+ * SIGTERM while a commit is stalled: vaktd waits for the disk, and the
+ * call and message answered fail-safe meanwhile still get their rows.
+ */
+Test(faults, sigterm_during_a_stall_keeps_the_calls_answered_meanwhile_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *twiml;
+	struct unstall u = {NULL, 1500};
+	pthread_t th;
+	struct dial d;
+	int st;
+
+	env.dir = vt_tmpdir();
+	u.flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", u.flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(u.flag, "stall\n");
+	d = call(1, NULL);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	d = call(2, NULL);
+	cr_assert_str_eq(d.number, VT_BEREDSKAP);
+	twiml = sms(1, "Er det noen der", NULL);
+	expect_forward_to_beredskap(twiml, "Er det noen der");
+	free(twiml);
+
+	/* Stopped while the disk is frozen; it thaws a little later. */
+	cr_assert_eq(pthread_create(&th, NULL, unstall_main, &u), 0);
+	st = vt_daemon_stop(&env.d);
+	pthread_join(th, NULL);
+	cr_assert_eq(st, 0, "vaktd exit %d: %s", st, vt_daemon_log(&env.d));
+	vt_daemon_free(&env.d);
+	env.is_running = false;
+	cr_assert_gt(row_of("CA", 1), 0);
+	cr_assert_gt(row_of("CA", 2), 0);
+	cr_assert_gt(row_of("SM", 1), 0);
+	free((char *)u.flag);
+	free(so);
+}
+
+/*
+ * A message forwarded to beredskap by TwiML because its commit stalled,
+ * where the commit then worked after all: beredskap's reply still goes
+ * back to that youth, not to the one beredskap wrote to before.
+ */
+Test(
+    faults, beredskap_answers_the_youth_whose_message_a_stall_forwarded_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *flag, *twiml;
+	sqlite3 *c = NULL;
+
+	env.dir = vt_tmpdir();
+	flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	ctl((const char *[]){"youth", "add", "U-0200", "--phone", "+4798700200",
+	    "--coordinator", COORD_ID, NULL});
+	/* Beredskap's thread points at another youth (written here, not
+	 * by a "#U-0200" switch: the send of its notice writes on the
+	 * loop, outside the writer thread, and would wait for the shim). */
+	cr_assert_eq(sqlite3_open(env.db, &c), SQLITE_OK);
+	sqlite3_busy_timeout(c, 5000);
+	cr_assert_eq(sqlite3_exec(c,
+	                 "INSERT INTO threads VALUES ('due', '" VT_BEREDSKAP
+	                 "', 'U-0200', '+4798700200', 1)",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(c));
+	sqlite3_close(c);
+
+	vt_write(flag, "stall\n");
+	twiml = sms(2, "Kan noen ringe meg", NULL);
+	expect_forward_to_beredskap(twiml, "Kan noen ringe meg");
+	free(twiml);
+	cr_assert_eq(unlink(flag), 0);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	cr_assert(vt_daemon_wait_log(&env.d, "stalled commit finished", 0));
+	(void)health(NULL); /* a turn for the deferred row */
+
+	free(sms_from(VT_BEREDSKAP, 3, "Jeg ringer deg nå", NULL));
+	cr_assert_eq(db_int("SELECT count(*) FROM outbox WHERE purpose = 2 "
+	                    "AND to_number = ?1",
+	                 YOUTH),
+	    1, "the reply went elsewhere: %s", vt_daemon_log(&env.d));
+	free(flag);
+	free(so);
+	stop_ok();
+}
+
+/*
+ * Beredskap replies while a commit is stalled: the reply cannot be
+ * relayed, so beredskap is told so.  It is no youth's message: it does
+ * not come back to beredskap as a forward, and once the disk is back
+ * beredskap's thread does not point at beredskap's own number.
+ */
+Test(faults, a_staff_reply_during_a_stall_is_refused_not_forwarded_issue10)
+{
+	char *so = vt_bin("tests/fault/stall.so"), *flag, *twiml;
+
+	env.dir = vt_tmpdir();
+	flag = vt_path(env.dir, "stall");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("VAKT_STALL_FILE", flag, 1);
+	asan_after_preload();
+	start(NULL, NULL);
+	vt_write(flag, "stall\n");
+	(void)call(1, NULL); /* the commit that stalls */
+	twiml = sms_from(VT_BEREDSKAP, 1, "Jeg ringer deg straks", NULL);
+	cr_assert_null(strstr(twiml, "Jeg ringer deg straks"), "%s", twiml);
+	cr_assert_not_null(strstr(twiml, "ikke sendt"), "%s", twiml);
+	free(twiml);
+	cr_assert_eq(unlink(flag), 0);
+	cr_assert(wait_health(200), "%s", vt_daemon_log(&env.d));
+	(void)health(NULL); /* a turn for the deferred rows */
+	cr_assert_eq(row_of("SM", 1), -1);
+	cr_assert_eq(db_int("SELECT count(*) FROM threads WHERE number = ?1",
+	                 VT_BEREDSKAP),
+	    0);
 	free(flag);
 	free(so);
 	stop_ok();
