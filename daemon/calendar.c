@@ -540,7 +540,8 @@ vakt_calendar_parse_time(const struct vakt_tz *tz, const char *s, int64_t *ms)
 	const char *rest;
 	char sep;
 
-	if (s == NULL)
+	/* At least "YYYY-MM-DDTHH:MM", so the loop below stays inside s. */
+	if (s == NULL || strnlen(s, 16) < 16)
 		return -1;
 	/* sscanf alone would take signs and spaces: "2026-11-20T+1:00". */
 	for (int i = 0; i < 16; i++)
