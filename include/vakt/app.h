@@ -74,7 +74,9 @@ struct vakt_app {
 	char fault_why[VAKT_APP_WHY_LEN]; /* why, for /healthz */
 
 	/* The turn's batch and the request under way (app.c only). */
-	bool is_turn_open;   /* this turn opened the batch */
+	bool is_turn_open; /* this turn opened the batch */
+	int64_t
+	    turn_begin_ms;   /* monotonic, when it did: the deadline's start */
 	size_t n_turn_kept;  /* requests whose writes wait for the commit */
 	bool is_in_request;  /* between the request hooks */
 	bool is_req_open;    /* the request's savepoint is open */
