@@ -158,6 +158,7 @@ static const struct key outbox_keys[] = {
     INT("validity", 1, 36000, 900),
     INT("max_in_flight", 1, 64, 8),
     INT("timeout", 1, 120, 30),
+    BOOL("print", false), /* demo only: see load_outbox() */
     END,
 };
 
@@ -1064,6 +1065,15 @@ load_outbox(
 	    (int)get_int(ld, g, outbox_keys, "max_in_flight");
 	cfg->outbox.timeout_ms =
 	    (int64_t)get_int(ld, g, outbox_keys, "timeout") * 1000;
+	/*
+	 * Printing puts message bodies on the terminal, which vakt never
+	 * does otherwise: only a laptop demo (make run) may ask for it.
+	 */
+	cfg->outbox.is_print = get_bool(ld, g, outbox_keys, "print");
+	if (cfg->outbox.is_print && !cfg->demo)
+		problem_key(ld, g, member(ld, g, outbox_keys, "print"), "print",
+		    "prints message bodies instead of sending them: only "
+		    "allowed with demo = true;");
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "vakt/absence.h"
 #include "vakt/api.h"
 #include "vakt/app.h"
 #include "vakt/config.h"
@@ -424,6 +425,7 @@ start(struct vaktd *d)
 	vakt_followup_routes(d->http, &d->app);
 	d->api = vakt_api_new(d->http, d->base, &d->app);
 	vakt_rota_routes(d->http, &d->app);
+	vakt_absence_routes(d->http, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	        &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);

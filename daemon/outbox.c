@@ -816,6 +816,40 @@ too_old(struct vakt_outbox *ob, const struct vakt_outbox_row *row, int64_t now)
 	return true;
 }
 
+/*
+ * outbox.print (demo only, config.c): the SMS goes to the terminal
+ * instead of Twilio, in a block of its own, and the row counts as
+ * sent.  The one place vakt shows a message body, so that `make run`
+ * shows the alerts and login codes it cannot send.
+ */
+static void
+print_row(struct vakt_outbox *ob, const struct vakt_outbox_row *row)
+{
+	const struct vakt_config *cfg = ob->app->cfg;
+	struct vakt_err err;
+
+	fprintf(stderr,
+	    "----- SMS not sent (outbox.print) ----------------------\n"
+	    "To:   %s\n"
+	    "From: %s\n"
+	    "\n"
+	    "%s\n"
+	    "--------------------------------------------------------\n",
+	    row->to, row->from, row->body != NULL ? row->body : "");
+	if (vakt_store_outbox_sent(ob->app->store, row->id, "",
+	        vakt_clock_now_ms(), cfg->retention.keep_message_bodies,
+	        &err) == -1) {
+		vakt_log_errx("outbox: row %lld printed but not recorded: %s",
+		    (long long)row->id, err.msg);
+		return;
+	}
+	ob->n_sent++;
+	vakt_log_info("outbox: printed row=%lld purpose=%d", (long long)row->id,
+	    row->purpose);
+	if (!cfg->retention.keep_message_bodies)
+		wipe_soon(ob);
+}
+
 /* -v: each try, number masked; never the body. */
 static void
 try_debug(const struct vakt_outbox *ob, const struct job *j)
@@ -837,6 +871,10 @@ job_start(struct vakt_outbox *ob, struct vakt_outbox_row *row)
 
 	if (too_old(ob, row, vakt_clock_now_ms()))
 		return;
+	if (ob->app->cfg->outbox.is_print) {
+		print_row(ob, row);
+		return;
+	}
 	/*
 	 * scan() never asks for more rows than free slots.  Should that
 	 * ever break, the row stays pending rather than overrun jobs[]:

@@ -68,6 +68,7 @@ struct vakt_config_outbox {
 	int validity_s;         /* Twilio ValidityPeriod, default 900 */
 	int max_in_flight;      /* concurrent sends, default 8 */
 	int64_t timeout_ms;     /* one send, default 30 s */
+	bool is_print;          /* print = true;: no sends (demo only) */
 };
 
 struct vakt_config {

@@ -6,6 +6,8 @@
  * and 429 with exponential backoff and jitter, and gives up on other
  * 4xx (permanent) or after outbox.give_up.  Pending rows survive a
  * restart.  Bodies are wiped once sent unless retention says keep.
+ * With outbox.print (demo = true; only) nothing is sent: each SMS is
+ * printed to stderr and its row marked sent, for `make run`.
  */
 #ifndef VAKT_OUTBOX_H
 #define VAKT_OUTBOX_H

@@ -975,6 +975,41 @@ Test(daemon, log_lines_carry_journald_priorities_and_never_a_full_number)
 	    "services = ( { id = \"due\"; name = \"DUE\"; number = \"" VT_SERVICE \
 	    "\"; beredskap = \"" VT_BEREDSKAP "\"; } );\n"
 
+/*
+ * outbox.print puts message bodies on the terminal: vaktd refuses it
+ * (exit 78, naming the setting) unless the file says demo = true;.
+ */
+Test(daemon, outbox_print_is_refused_with_78_without_demo_mode,
+    .timeout = 60)
+{
+	char *dir = vt_tmpdir(), *conf = vt_path(dir, "vakt.conf");
+	char *text = vt_config(NULL, NULL, "outbox = { print = true; };\n");
+	struct vt_run r;
+
+	vt_write(conf, text);
+	run(&r, "vaktd", "-c", conf, NULL, NULL, NULL);
+	cr_assert_eq(r.status, 78, "exit %d: %s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, "outbox.print: "), "%s", r.err);
+	cr_assert_not_null(strstr(r.err, "demo = true;"), "%s", r.err);
+	vt_run_free(&r);
+	run(&r, "vaktd", "--check-config", "-c", conf, NULL, NULL);
+	cr_assert_eq(r.status, 78, "exit %d: %s", r.status, r.err);
+	vt_run_free(&r);
+	free(text);
+
+	/* With demo = true; the same file is fine. */
+	text = vt_config(
+	    NULL, NULL, "demo = true;\noutbox = { print = true; };\n");
+	vt_write(conf, text);
+	run(&r, "vaktd", "--check-config", "-c", conf, NULL, NULL);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	vt_run_free(&r);
+	free(text);
+	free(conf);
+	vt_rmrf(dir);
+	free(dir);
+}
+
 Test(daemon, demo_token_is_refused_with_78_unless_demo_mode_which_warns_issue10,
     .timeout = 120)
 {

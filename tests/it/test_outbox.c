@@ -959,3 +959,47 @@ Test(outbox, a_lost_send_is_not_taken_for_an_earlier_one_of_same_text_issue10,
 	cr_assert_eq(times_sent(o->fake, body), 2, "the second never left");
 	obx_stop(o);
 }
+
+/*
+ * make run's outbox (outbox.print, demo only): each SMS is printed to
+ * vaktd's stderr in a block with To, From and the text, counted as
+ * sent, and never reaches the Messages API.  One row written before
+ * the start (its body known), one from a real missed call.
+ */
+Test(outbox, print_in_demo_mode_prints_each_sms_and_marks_it_sent,
+    .fini = obx_fini)
+{
+	struct obx *o =
+	    obx_new(NULL, "demo = true;\noutbox = { print = true; };\n");
+	char body[64], want[256], *log;
+	struct row r;
+	int64_t id;
+
+	marker(body, sizeof(body), "print");
+	db_create(o->dir, o->conf);
+	id = row_add(o->dir, body, now_ms());
+	obx_start(o);
+	r = row_wait(o->dir, id, VAKT_OUTBOX_SENT, 0, 5000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d error %s", r.state,
+	    r.error);
+	cr_assert_eq(r.attempts, 1);
+	cr_assert_str_empty(r.sid, "no provider, no sid: %s", r.sid);
+	cr_assert(vt_daemon_wait_log(&o->d, body, 5000), "the text printed");
+	log = vt_daemon_log(&o->d);
+	snprintf(want, sizeof(want),
+	    "----- SMS not sent (outbox.print) ---"
+	    "-------------------\nTo:   %s\nFrom: %s\n\n%s\n",
+	    TO_NUMBER, VT_SERVICE, body);
+	cr_assert_not_null(strstr(log, want), "the block: %s", log);
+	free(log);
+
+	/* A missed call's alert goes the same way. */
+	missed_call(&o->d);
+	cr_assert(vt_daemon_wait_log(&o->d, "outbox: printed row=2", 8000),
+	    "the alert printed");
+	r = row_wait(o->dir, 2, VAKT_OUTBOX_SENT, 0, 3000);
+	cr_assert_eq(r.state, VAKT_OUTBOX_SENT, "state %d", r.state);
+	cr_assert_eq(vt_fake_count(o->fake), 0, "nothing reached the API");
+	cr_assert_eq(metric(&o->d, "vakt_outbox_sent_total"), 2);
+	obx_stop(o);
+}

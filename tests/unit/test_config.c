@@ -229,6 +229,7 @@ Test(config, example_config_loads_with_documented_values)
 	cr_expect_str_eq(sv->cal.special[1].name, "Nyttårsaften");
 	cr_expect_eq(sv->cal.special[2].date, 20271224);
 	cr_expect_eq(cfg->outbox.retry_max_ms, 300000);
+	cr_expect(cfg->outbox.is_print, "make run prints its SMS");
 	vakt_config_free(cfg);
 }
 
@@ -1194,6 +1195,7 @@ Test(config, installed_config_is_not_demo_and_reads_the_token_file_issue10)
 	expect_ok(&r, "installed config with a token file");
 	cr_assert_not_null(r.cfg);
 	cr_expect_not(r.cfg->demo);
+	cr_expect_not(r.cfg->outbox.is_print, "the installed outbox sends");
 	cr_expect_str_eq(
 	    r.cfg->twilio.auth_token, "0123456789abcdef0123456789abcdef");
 	cr_expect_str_eq(r.cfg->database, "/var/lib/vakt/vakt.db");
