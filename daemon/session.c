@@ -269,7 +269,10 @@ code_request(struct vakt_app *app, const char *phone, struct vakt_err *err)
 	size_t n = 0;
 	int found = vakt_store_login_who(app->store, phone, &s, err);
 
+	/* Codes count for their window; sessions die after their idle time. */
 	if (found == -1 ||
+	    vakt_store_login_prune(app->store, now - VAKT_SESSION_WINDOW_MS,
+	        now - VAKT_SESSION_IDLE_MS, err) == -1 ||
 	    vakt_store_login_code_count(
 	        app->store, phone, now - VAKT_SESSION_WINDOW_MS, &n, err) == -1)
 		return -1;

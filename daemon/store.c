@@ -675,6 +675,10 @@ static const char sql_session_get[] =
 static const char sql_session_seen[] =
     "UPDATE sessions SET last_seen_ms = ?2 WHERE hash = ?1";
 static const char sql_session_delete[] = "DELETE FROM sessions WHERE hash = ?1";
+static const char sql_code_prune[] =
+    "DELETE FROM login_codes WHERE created_ms < ?1";
+static const char sql_session_prune[] =
+    "DELETE FROM sessions WHERE last_seen_ms <= ?1";
 /* A youth of any service with this phone (staff add). */
 static const char sql_youth_of_phone[] =
     "SELECT id FROM youths WHERE phone = ?1 ORDER BY id LIMIT 1";
@@ -814,6 +818,8 @@ enum stmt_id {
 	ST_SESSION_GET,
 	ST_SESSION_SEEN,
 	ST_SESSION_DELETE,
+	ST_CODE_PRUNE,
+	ST_SESSION_PRUNE,
 	ST_COUNT
 };
 
@@ -923,6 +929,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SESSION_GET] = sql_session_get,
     [ST_SESSION_SEEN] = sql_session_seen,
     [ST_SESSION_DELETE] = sql_session_delete,
+    [ST_CODE_PRUNE] = sql_code_prune,
+    [ST_SESSION_PRUNE] = sql_session_prune,
 };
 
 struct vakt_store {
@@ -4735,4 +4743,24 @@ vakt_store_session_end(
 	if (run(st, s, "session end", err) == -1)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+vakt_store_login_prune(struct vakt_store *st, int64_t codes_before_ms,
+    int64_t idle_since_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_PRUNE];
+
+	if (sqlite3_bind_int64(s, 1, codes_before_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login prune", err);
+	}
+	if (run(st, s, "login prune", err) == -1)
+		return -1;
+	s = st->s[ST_SESSION_PRUNE];
+	if (sqlite3_bind_int64(s, 1, idle_since_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login prune", err);
+	}
+	return run(st, s, "login prune", err);
 }

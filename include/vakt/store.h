@@ -290,6 +290,13 @@ int vakt_store_session_check(struct vakt_store *st, const char *hash,
     int64_t idle_since_ms, int64_t now_ms, struct vakt_session *out,
     struct vakt_err *err);
 
+/*
+ * Forget codes made before codes_before_ms and sessions not used since
+ * idle_since_ms (both dead by then), so that neither table grows.
+ */
+int vakt_store_login_prune(struct vakt_store *st, int64_t codes_before_ms,
+    int64_t idle_since_ms, struct vakt_err *err);
+
 /* End the session with this hash: 1 ended, 0 none, -1 error. */
 int vakt_store_session_end(
     struct vakt_store *st, const char *hash, struct vakt_err *err);

@@ -2374,3 +2374,33 @@ Test(store, a_session_lives_while_used_and_its_staff_member_exists)
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
+
+Test(store, pruning_forgets_old_codes_and_idle_sessions)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_session m = {.role = VAKT_AUTH_COORDINATOR};
+	struct vakt_login_code c;
+	struct vakt_err err = {0};
+	size_t n = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	snprintf(m.staff, sizeof(m.staff), "kari");
+	cr_assert_eq(vakt_store_session_add(st, "old", &m, 1000, &err), 0);
+	cr_assert_eq(vakt_store_session_add(st, "new", &m, 3000, &err), 0);
+	cr_assert_eq(
+	    vakt_store_login_code_add(st, "+47", "h", "s", 1000, 9000, &err), 0);
+	cr_assert_eq(
+	    vakt_store_login_code_add(st, "+47", "h", "s", 3000, 9000, &err), 0);
+	cr_assert_eq(vakt_store_login_prune(st, 2000, 2000, &err), 0, "%s",
+	    err.msg);
+	cr_assert_eq(vakt_store_login_code_count(st, "+47", 0, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(vakt_store_login_code_live(st, "+47", 4000, 5, &c, &err), 1);
+	cr_assert_eq(vakt_store_session_end(st, "old", &err), 0, "pruned");
+	cr_assert_eq(vakt_store_session_end(st, "new", &err), 1, "kept");
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
