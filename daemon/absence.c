@@ -109,6 +109,26 @@ copy_id(const char *what, const char *in, char *out, size_t len,
 }
 
 /*
+ * Who may use the absences API: a leader's or admin's token or session
+ * for every absence, and a coordinator's own session for their own
+ * absences only (the handlers check which).  *who gets the caller.
+ */
+static bool
+authorized(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, struct vakt_token *who)
+{
+	return vakt_api_authorized(app, req, rep, VAKT_AUTH_COORDINATOR, who);
+}
+
+/* A coordinator may only touch their own absences. */
+static bool
+is_own(const struct vakt_token *who, const char *coordinator)
+{
+	return who->role != VAKT_AUTH_COORDINATOR ||
+	    strcmp(who->name, coordinator) == 0;
+}
+
+/*
  * The absence of a POST body.  Returns 0, or -1 with a 400 message in
  * err; the store checks the rest (who exists, from <= to).
  */
@@ -146,7 +166,7 @@ absence_from_json(const json_t *o, struct vakt_absence *a, struct vakt_err *err)
 /* POST /api/v1/absences */
 static void
 absence_post(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, const char *actor)
+    struct vakt_reply *rep, const struct vakt_token *who)
 {
 	struct vakt_absence a;
 	struct vakt_err err;
@@ -160,13 +180,18 @@ absence_post(struct vakt_app *app, const struct vakt_req *req,
 		vakt_reply_text(rep, 400, "%s", err.msg);
 		return;
 	}
+	if (!is_own(who, a.coordinator)) {
+		vakt_reply_text(rep, 403,
+		    "absence: a coordinator registers only their own absences");
+		return;
+	}
 	if (vakt_app_write(app) == -1) {
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
 	/* The store writes the audit row (absence.add) with the change. */
 	if (vakt_store_absence_add(
-	        app->store, &a, actor, vakt_clock_now_ms(), &err) == -1) {
+	        app->store, &a, who->name, vakt_clock_now_ms(), &err) == -1) {
 		reply_store_err(app, rep, "absence add", &err);
 		return;
 	}
@@ -189,7 +214,7 @@ absence_json(const struct vakt_absence *a)
 /* GET /api/v1/absences[?service=ID], audited as absence.list. */
 static void
 absence_get(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, const char *actor)
+    struct vakt_reply *rep, const struct vakt_token *who)
 {
 	const char *svc = vakt_kvs_get(&req->query, "service");
 	struct vakt_absence *v;
@@ -209,30 +234,17 @@ absence_get(struct vakt_app *app, const struct vakt_req *req,
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n && arr != NULL; i++)
-		json_array_append_new(arr, absence_json(&v[i]));
+		if (is_own(who, v[i].coordinator))
+			json_array_append_new(arr, absence_json(&v[i]));
 	free(v);
+	n = arr != NULL ? json_array_size(arr) : 0;
 	(void)snprintf(detail, sizeof(detail), "n=%zu", n);
-	if (vakt_store_audit_add(app->store, actor, "absence.list",
+	if (vakt_store_audit_add(app->store, who->name, "absence.list",
 	        svc != NULL ? svc : "all", detail, vakt_clock_now_ms(),
 	        &err) == -1)
 		vakt_app_fault(app, "audit", &err);
 	vakt_reply_note(rep, "absences=%zu", n);
 	reply_json(rep, 200, arr);
-}
-
-/*
- * Who may use the absences API: a leader's (or admin's) token, whose
- * name goes into *who.  The one place to widen for sessions.
- */
-static bool
-authorized(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, struct vakt_token *who)
-{
-	/*
-	 * XXX(#11): a coordinator's own session may register and remove
-	 * their own absences; only tokens (leader, admin) exist yet.
-	 */
-	return vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, who);
 }
 
 /* GET and POST /api/v1/absences */
@@ -245,9 +257,28 @@ absences_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	if (!authorized(app, req, rep, &who))
 		return;
 	if (req->method == VAKT_POST)
-		absence_post(app, req, rep, who.name);
+		absence_post(app, req, rep, &who);
 	else
-		absence_get(app, req, rep, who.name);
+		absence_get(app, req, rep, &who);
+}
+
+/* Whether absence id is who's own (false too if it cannot be read). */
+static bool
+owns_absence(struct vakt_app *app, const struct vakt_token *who, int64_t id)
+{
+	struct vakt_absence *v = NULL;
+	struct vakt_err err;
+	bool is_theirs = false;
+	size_t n = 0;
+
+	if (vakt_app_read(app) == -1 ||
+	    vakt_store_absence_list(app->store, NULL, &v, &n, &err) == -1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			is_theirs = strcmp(v[i].coordinator, who->name) == 0;
+	free(v);
+	return is_theirs;
 }
 
 /* DELETE /api/v1/absences/{id} */
@@ -267,6 +298,11 @@ absence_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	id = strtoll(rest, &end, 10);
 	if (errno != 0 || end == rest || *end != '\0' || id < 1) {
 		vakt_reply_text(rep, 404, "no such absence");
+		return;
+	}
+	if (who.role == VAKT_AUTH_COORDINATOR && !owns_absence(app, &who, id)) {
+		vakt_reply_text(rep, 403,
+		    "absence: a coordinator removes only their own absences");
 		return;
 	}
 	if (vakt_app_write(app) == -1) {

@@ -27,6 +27,7 @@
 #include "vakt/auth.h"
 #include "vakt/config.h"
 #include "vakt/log.h"
+#include "vakt/session.h"
 #include "vakt/store.h"
 
 #define CHILDREN_MAX      2
@@ -218,37 +219,87 @@ vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
 }
 
 /*
- * The token of the request and whether it may do `need`.  Writes 401
- * (with a Basic challenge, so a browser asks) or 403 into rep and
- * returns false when not; an allowed use goes to the audit trail.
+ * The caller of a request by its token (Bearer or Basic): 1 with *t,
+ * 0 for none, -1 with rep set to 503.
+ */
+static int
+token_caller(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, struct vakt_token *t)
+{
+	char token[VAKT_TOKEN_LEN + 8], hash[VAKT_HASH_LEN];
+	struct vakt_err err;
+	int found;
+
+	if (vakt_auth_from_header(vakt_req_header(req, "Authorization"), token,
+	        sizeof(token)) == -1)
+		return 0;
+	vakt_auth_hash(token, hash);
+	explicit_bzero(token, sizeof(token));
+	if (vakt_app_write(app) == -1) {
+		vakt_reply_text(rep, 503, "database unavailable");
+		return -1;
+	}
+	found = vakt_store_token_check(
+	    app->store, hash, vakt_clock_now_ms(), t, &err);
+	if (found == -1) {
+		vakt_app_fault(app, "token check", &err);
+		vakt_reply_text(rep, 503, "database unavailable");
+	}
+	return found;
+}
+
+/*
+ * The caller by a login session cookie (session.h): 1 with *t, 0 for
+ * none, -1 with rep set to 503, or to 403 for a state-changing request
+ * without the session's CSRF token.
+ */
+static int
+session_caller(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, struct vakt_token *t)
+{
+	struct vakt_session s;
+	int found = vakt_session_check(app, req, &s);
+
+	if (found == -1) {
+		vakt_reply_text(rep, 503, "database unavailable");
+		return -1;
+	}
+	if (found == 0)
+		return 0;
+	memset(t, 0, sizeof(*t));
+	(void)vakt_strlcpy(t->name, s.staff, sizeof(t->name));
+	t->role = s.role;
+	t->is_session = true;
+	if ((req->method == VAKT_POST || req->method == VAKT_DELETE) &&
+	    !vakt_session_csrf_ok(req, s.csrf)) {
+		vakt_log_warnx(
+		    "api: %s refused: no CSRF token staff=%s peer=%s",
+		    req->path, s.staff, req->peer);
+		vakt_reply_text(rep, 403,
+		    "a state-changing request needs the X-CSRF-Token header");
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The caller of the request (a token, else a session) and whether it
+ * may do `need`.  Writes 401 (with a Basic challenge, so a browser
+ * asks) or 403 into rep and returns false when not; an allowed use
+ * goes to the audit trail.
  */
 bool
 vakt_api_authorized(struct vakt_app *app, const struct vakt_req *req,
     struct vakt_reply *rep, enum vakt_auth_role need, struct vakt_token *who)
 {
-	char token[VAKT_TOKEN_LEN + 8];
 	struct vakt_token t;
 	struct vakt_err err;
-	int found = 0;
+	int found = token_caller(app, req, rep, &t);
 
-	if (vakt_auth_from_header(vakt_req_header(req, "Authorization"), token,
-	        sizeof(token)) == 0) {
-		char hash[VAKT_HASH_LEN];
-
-		vakt_auth_hash(token, hash);
-		explicit_bzero(token, sizeof(token));
-		if (vakt_app_write(app) == -1) {
-			vakt_reply_text(rep, 503, "database unavailable");
-			return false;
-		}
-		found = vakt_store_token_check(
-		    app->store, hash, vakt_clock_now_ms(), &t, &err);
-	}
-	if (found == -1) {
-		vakt_app_fault(app, "token check", &err);
-		vakt_reply_text(rep, 503, "database unavailable");
+	if (found == 0)
+		found = session_caller(app, req, rep, &t);
+	if (found == -1)
 		return false;
-	}
 	if (found == 0) {
 		vakt_log_warnx("api: %s refused: no valid token peer=%s",
 		    req->path, req->peer);
@@ -257,11 +308,12 @@ vakt_api_authorized(struct vakt_app *app, const struct vakt_req *req,
 		vakt_reply_text(rep, 401, "a valid token is required");
 		return false;
 	}
-	vakt_reply_note(rep, "token=%s", t.name);
+	vakt_reply_note(rep, "%s=%s", t.is_session ? "staff" : "token", t.name);
 	if (who != NULL)
 		*who = t;
-	if (need == VAKT_AUTH_ADMIN && t.role != VAKT_AUTH_ADMIN) {
-		vakt_reply_text(rep, 403, "token %s may not do this", t.name);
+	if (!vakt_auth_role_covers(t.role, need)) {
+		vakt_reply_text(rep, 403, "%s %s may not do this",
+		    t.is_session ? "staff" : "token", t.name);
 		return false;
 	}
 	if (vakt_store_audit_add(app->store, t.name, "api.use", req->path,

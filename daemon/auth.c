@@ -31,7 +31,35 @@ vakt_auth_role_parse(const char *s, enum vakt_auth_role *out)
 const char *
 vakt_auth_role_name(enum vakt_auth_role r)
 {
-	return r == VAKT_AUTH_ADMIN ? "admin" : "leader";
+	switch (r) {
+	case VAKT_AUTH_ADMIN:
+		return "admin";
+	case VAKT_AUTH_COORDINATOR:
+		return "coordinator";
+	case VAKT_AUTH_LEADER:
+		break;
+	}
+	return "leader";
+}
+
+static int
+role_rank(enum vakt_auth_role r)
+{
+	switch (r) {
+	case VAKT_AUTH_COORDINATOR:
+		return 0;
+	case VAKT_AUTH_LEADER:
+		return 1;
+	case VAKT_AUTH_ADMIN:
+		return 2;
+	}
+	return 0;
+}
+
+bool
+vakt_auth_role_covers(enum vakt_auth_role role, enum vakt_auth_role need)
+{
+	return role_rank(role) >= role_rank(need);
 }
 
 static void
@@ -44,6 +72,36 @@ hex(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int
+vakt_auth_random_hex(char *out, size_t n)
+{
+	unsigned char raw[64];
+
+	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
+		return -1;
+	hex(raw, n, out);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int
+vakt_auth_code_new(char out[7])
+{
+	unsigned char raw[4];
+	uint32_t v;
+
+	/* Reject the top of the range so that every code is as likely. */
+	do {
+		if (RAND_bytes(raw, sizeof(raw)) != 1)
+			return -1;
+		v = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
+		    (uint32_t)raw[2] << 8 | raw[3];
+	} while (v >= UINT32_MAX - UINT32_MAX % 1000000u);
+	(void)snprintf(out, 7, "%06u", (unsigned)(v % 1000000u));
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
 }
 
 int

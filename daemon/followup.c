@@ -144,6 +144,34 @@ ids_detail(const struct vakt_followup *v, size_t n, char *out, size_t len)
 }
 
 /*
+ * May who see and close f?  A leader or admin every follow-up; a
+ * coordinator those of their own youths and those they were to answer
+ * (as a substitute, in the contact's plan).
+ */
+static bool
+is_visible(const struct vakt_token *who, const struct vakt_followup *f)
+{
+	if (who->role != VAKT_AUTH_COORDINATOR)
+		return true;
+	return strcmp(f->youth_coordinator, who->name) == 0 ||
+	    ((f->resp_role == VAKT_ROLE_COORDINATOR ||
+	         f->resp_role == VAKT_ROLE_SUBSTITUTE) &&
+	        strcmp(f->resp_id, who->name) == 0);
+}
+
+/* Keep only the follow-ups who may see, in order; the new count. */
+static size_t
+keep_visible(const struct vakt_token *who, struct vakt_followup *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (is_visible(who, &v[i]))
+			v[k++] = v[i];
+	return k;
+}
+
+/*
  * state=open|done (open if not given) and an optional known service
  * from the query; false with a 400 in rep when they are bad.
  */
@@ -182,7 +210,7 @@ list_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	size_t n;
 	bool is_done;
 
-	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, &who) ||
+	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_COORDINATOR, &who) ||
 	    !list_params(app, req, rep, &is_done, &service))
 		return;
 	if (vakt_store_followup_list(app->store, is_done, service,
@@ -191,6 +219,7 @@ list_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
+	n = keep_visible(&who, v, n);
 	arr = json_array();
 	for (size_t i = 0; i < n && arr != NULL; i++)
 		json_array_append_new(arr, followup_json(&v[i]));
@@ -256,7 +285,7 @@ unavailable(struct vakt_app *app, struct vakt_reply *rep, const char *what,
  */
 static void
 mark_done(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
-    const char *outcome, const char *who)
+    const char *outcome, const struct vakt_token *who)
 {
 	struct vakt_followup f;
 	struct vakt_err err;
@@ -272,12 +301,17 @@ mark_done(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
 		vakt_reply_text(rep, 404, "no follow-up %lld", (long long)id);
 		return;
 	}
+	if (!is_visible(who, &f)) {
+		vakt_reply_text(rep, 403,
+		    "follow-up %lld is not of your youths", (long long)id);
+		return;
+	}
 	if (f.is_done) {
 		vakt_reply_text(rep, 409, "follow-up %lld is already done (%s)",
 		    (long long)id, f.outcome);
 		return;
 	}
-	if (vakt_store_followup_done(app->store, id, outcome, who,
+	if (vakt_store_followup_done(app->store, id, outcome, who->name,
 	        vakt_clock_now_ms(), &is_closed, &err) == -1 ||
 	    vakt_store_followup_get(app->store, id, &f, &err) != 1 ||
 	    !is_closed) {
@@ -288,7 +322,7 @@ mark_done(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
 	    subject, sizeof(subject), "followup:%lld", (long long)id);
 	(void)snprintf(detail, sizeof(detail), "outcome=%s contact=%lld",
 	    outcome, (long long)f.contact_id);
-	audit(app, who, "followup.done", subject, detail);
+	audit(app, who->name, "followup.done", subject, detail);
 	vakt_reply_note(
 	    rep, "followup=%lld outcome=%s", (long long)id, outcome);
 	reply_json(rep, 200, followup_json(&f));
@@ -303,7 +337,7 @@ done_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	int64_t id;
 	char *outcome;
 
-	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, &who))
+	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_COORDINATOR, &who))
 		return;
 	id = done_path_id(req->path);
 	if (id == 0) {
@@ -313,8 +347,7 @@ done_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	outcome = done_outcome(req, rep);
 	if (outcome == NULL)
 		return;
-	/* XXX(#11): the youth's coordinator or substitute, by session. */
-	mark_done(app, rep, id, outcome, who.name);
+	mark_done(app, rep, id, outcome, &who);
 	free(outcome);
 }
 

@@ -347,6 +347,7 @@ vakt_reply_use_failsafe(struct vakt_reply *rep)
 	rep->body = NULL;
 	rep->len = 0;
 	rep->www_authenticate = NULL;
+	rep->set_cookie[0] = '\0'; /* a session not kept is no session */
 	rep->failsafe = NULL;
 	rep->is_batched = false;
 	if (alt != NULL && alt->status != 0) {
@@ -885,6 +886,8 @@ send_one(struct vakt_http *http, struct pending *p)
 		if (p->rep.www_authenticate != NULL)
 			evhttp_add_header(
 			    h, "WWW-Authenticate", p->rep.www_authenticate);
+		if (p->rep.set_cookie[0] != '\0')
+			evhttp_add_header(h, "Set-Cookie", p->rep.set_cookie);
 		if (p->rep.status == 503 || http->is_draining || p->must_close)
 			evhttp_add_header(h, "Connection", "close");
 		evhttp_add_header(h, "Cache-Control", "no-store");

@@ -24,6 +24,7 @@
 #include "vakt/log.h"
 #include "vakt/outbox.h"
 #include "vakt/rota.h"
+#include "vakt/session.h"
 #include "vakt/sms.h"
 #include "vakt/store.h"
 #include "vakt/voice.h"
@@ -426,6 +427,7 @@ start(struct vaktd *d)
 	d->api = vakt_api_new(d->http, d->base, &d->app);
 	vakt_rota_routes(d->http, &d->app);
 	vakt_absence_routes(d->http, &d->app);
+	vakt_session_routes(d->http, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	        &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);

@@ -198,14 +198,20 @@ rota_get(
 	reply_json(rep, 200, arr);
 }
 
-/* GET and POST /api/v1/rota: a leader's token. */
+/*
+ * GET and POST /api/v1/rota: any staff member may read the rota, a
+ * leader (or admin) change it.
+ */
 static void
 rota_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 {
 	struct vakt_app *app = arg;
 	struct vakt_token who;
 
-	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, &who))
+	if (!vakt_api_authorized(app, req, rep,
+	        req->method == VAKT_POST ? VAKT_AUTH_LEADER
+	                                 : VAKT_AUTH_COORDINATOR,
+	        &who))
 		return;
 	if (req->method == VAKT_POST)
 		rota_post(app, req, rep, who.name);

@@ -263,6 +263,32 @@ static const char migration_staff_rota[] =
     "CREATE INDEX rota_staff ON rota (staff);"
     "PRAGMA user_version = 7;";
 
+/*
+ * Issue 11: login by a one-time SMS code, and login sessions.  Only
+ * hashes are kept (store.h).  A code row is live until used, expired
+ * or out of tries; a session until idle too long or logged out.
+ */
+static const char migration_sessions[] =
+    "CREATE TABLE login_codes ("
+    " id INTEGER PRIMARY KEY,"
+    " phone TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " salt TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " expires_ms INTEGER NOT NULL,"
+    " tries INTEGER NOT NULL DEFAULT 0,"
+    " used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX login_codes_phone ON login_codes (phone, created_ms);"
+    "CREATE TABLE sessions ("
+    " hash TEXT PRIMARY KEY NOT NULL,"
+    " staff TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('coordinator', 'leader',"
+    "  'admin')),"
+    " csrf TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " last_seen_ms INTEGER NOT NULL);"
+    "PRAGMA user_version = 8;";
+
 static const char *const migrations[] = {
     migrate_1_directory,
     migrate_2_contacts,
@@ -271,6 +297,7 @@ static const char *const migrations[] = {
     migrate_5_partial,
     migration_followups,
     migration_staff_rota,
+    migration_sessions,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -593,7 +620,8 @@ static const char sql_fu_done[] =
 	"SELECT f.id, f.contact, f.service, f.kind, f.youth,"                  \
 	" coalesce(y.name, ''), f.caller, f.opened_ms, f.state,"               \
 	" coalesce(f.outcome, ''), coalesce(f.closed_ms, 0),"                  \
-	" coalesce(f.closed_by, ''), c.plan FROM followups f"                  \
+	" coalesce(f.closed_by, ''), c.plan, coalesce(y.coordinator, '')"      \
+	" FROM followups f"                                                    \
 	" JOIN contacts c ON c.id = f.contact"                                 \
 	" LEFT JOIN youths y ON y.id = nullif(f.youth, '')"
 static const char sql_fu_get[] = FU_SELECT " WHERE f.id = ?1";
@@ -619,6 +647,38 @@ static const char sql_staff_by_phone[] =
 static const char sql_staff_of_phone[] =
     "SELECT id FROM staff WHERE phone = ?2"
     " AND (service IS NULL OR service = ?1)";
+/* Login codes and sessions (issue 11). */
+static const char sql_login_who[] =
+    "SELECT id, name, phone, role, coalesce(service, '') FROM staff"
+    " WHERE phone = ?1 UNION ALL SELECT id, name, phone, 'coordinator',"
+    " service FROM coordinators WHERE phone = ?1 LIMIT 1";
+static const char sql_code_count[] =
+    "SELECT count(*) FROM login_codes WHERE phone = ?1 AND created_ms >= ?2";
+static const char sql_code_insert[] =
+    "INSERT INTO login_codes (phone, hash, salt, created_ms, expires_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_code_live[] =
+    "SELECT id, hash, salt, tries FROM login_codes WHERE phone = ?1"
+    " AND used = 0 AND expires_ms > ?2 AND tries < ?3"
+    " ORDER BY created_ms DESC, id DESC LIMIT 1";
+static const char sql_code_try[] =
+    "UPDATE login_codes SET tries = tries + 1, used = ?2 WHERE id = ?1";
+static const char sql_session_insert[] =
+    "INSERT INTO sessions (hash, staff, role, csrf, created_ms,"
+    " last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
+static const char sql_session_get[] =
+    "SELECT s.staff, s.role, s.csrf, s.last_seen_ms FROM sessions s"
+    " WHERE s.hash = ?1 AND s.last_seen_ms > ?2"
+    " AND (EXISTS (SELECT 1 FROM staff WHERE id = s.staff AND role = s.role)"
+    " OR (s.role = 'coordinator' AND EXISTS (SELECT 1 FROM coordinators"
+    " WHERE id = s.staff)))";
+static const char sql_session_seen[] =
+    "UPDATE sessions SET last_seen_ms = ?2 WHERE hash = ?1";
+static const char sql_session_delete[] = "DELETE FROM sessions WHERE hash = ?1";
+static const char sql_code_prune[] =
+    "DELETE FROM login_codes WHERE created_ms < ?1";
+static const char sql_session_prune[] =
+    "DELETE FROM sessions WHERE last_seen_ms <= ?1";
 /* A youth of any service with this phone (staff add). */
 static const char sql_youth_of_phone[] =
     "SELECT id FROM youths WHERE phone = ?1 ORDER BY id LIMIT 1";
@@ -749,6 +809,17 @@ enum stmt_id {
 	ST_ROTA_OVERLAP,
 	ST_ROTA_INSERT,
 	ST_ROTA_DELETE,
+	ST_LOGIN_WHO,
+	ST_CODE_COUNT,
+	ST_CODE_INSERT,
+	ST_CODE_LIVE,
+	ST_CODE_TRY,
+	ST_SESSION_INSERT,
+	ST_SESSION_GET,
+	ST_SESSION_SEEN,
+	ST_SESSION_DELETE,
+	ST_CODE_PRUNE,
+	ST_SESSION_PRUNE,
 	ST_COUNT
 };
 
@@ -849,6 +920,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROTA_OVERLAP] = sql_rota_overlap,
     [ST_ROTA_INSERT] = sql_rota_insert,
     [ST_ROTA_DELETE] = sql_rota_delete,
+    [ST_LOGIN_WHO] = sql_login_who,
+    [ST_CODE_COUNT] = sql_code_count,
+    [ST_CODE_INSERT] = sql_code_insert,
+    [ST_CODE_LIVE] = sql_code_live,
+    [ST_CODE_TRY] = sql_code_try,
+    [ST_SESSION_INSERT] = sql_session_insert,
+    [ST_SESSION_GET] = sql_session_get,
+    [ST_SESSION_SEEN] = sql_session_seen,
+    [ST_SESSION_DELETE] = sql_session_delete,
+    [ST_CODE_PRUNE] = sql_code_prune,
+    [ST_SESSION_PRUNE] = sql_session_prune,
 };
 
 struct vakt_store {
@@ -3934,6 +4016,7 @@ followup_from_row(sqlite3_stmt *s, void *item)
 	col_copy(s, 9, f->outcome, sizeof(f->outcome));
 	f->closed_ms = sqlite3_column_int64(s, 10);
 	col_copy(s, 11, f->closed_by, sizeof(f->closed_by));
+	col_copy(s, 13, f->youth_coordinator, sizeof(f->youth_coordinator));
 	f->resp_role = VAKT_ROLE_BEREDSKAP;
 	if (plan_decode(plan != NULL ? plan : "", steps) > 0 &&
 	    (steps[0].role == VAKT_ROLE_COORDINATOR ||
@@ -4483,4 +4566,201 @@ vakt_store_rota_holder(struct vakt_store *st, const char *service,
 	(void)vakt_strlcpy(out->name, r.name, sizeof(out->name));
 	(void)vakt_strlcpy(out->phone, r.phone, sizeof(out->phone));
 	return 1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Login codes and sessions (issue 11). */
+
+int
+vakt_store_login_who(struct vakt_store *st, const char *phone,
+    struct vakt_staff *out, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_LOGIN_WHO];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, phone) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "login who", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(s, 3);
+
+		staff_from_row(s, out);
+		if (role != NULL && strcmp(role, "coordinator") == 0)
+			out->role = VAKT_AUTH_COORDINATOR;
+	}
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW ? 1 : db_fail(st, "login who", err);
+}
+
+int
+vakt_store_login_code_count(struct vakt_store *st, const char *phone,
+    int64_t since_ms, size_t *n, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_COUNT];
+	int rc;
+
+	*n = 0;
+	if (bind_text(s, 1, phone) || sqlite3_bind_int64(s, 2, since_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login code count", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, "login code count", err);
+}
+
+int
+vakt_store_login_code_add(struct vakt_store *st, const char *phone,
+    const char *hash, const char *salt, int64_t now_ms, int64_t expires_ms,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_INSERT];
+
+	if (bind_text(s, 1, phone) || bind_text(s, 2, hash) ||
+	    bind_text(s, 3, salt) || sqlite3_bind_int64(s, 4, now_ms) ||
+	    sqlite3_bind_int64(s, 5, expires_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login code add", err);
+	}
+	return run(st, s, "login code add", err);
+}
+
+int
+vakt_store_login_code_live(struct vakt_store *st, const char *phone,
+    int64_t now_ms, int max_tries, struct vakt_login_code *out,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_LIVE];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, phone) || sqlite3_bind_int64(s, 2, now_ms) ||
+	    sqlite3_bind_int(s, 3, max_tries)) {
+		stmt_done(s);
+		return db_fail(st, "login code", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		col_copy(s, 1, out->hash, sizeof(out->hash));
+		col_copy(s, 2, out->salt, sizeof(out->salt));
+		out->tries = sqlite3_column_int(s, 3);
+	}
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW ? 1 : db_fail(st, "login code", err);
+}
+
+int
+vakt_store_login_code_try(
+    struct vakt_store *st, int64_t id, bool is_used, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_TRY];
+
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, is_used)) {
+		stmt_done(s);
+		return db_fail(st, "login code try", err);
+	}
+	return run(st, s, "login code try", err);
+}
+
+int
+vakt_store_session_add(struct vakt_store *st, const char *hash,
+    const struct vakt_session *m, int64_t now_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_SESSION_INSERT];
+
+	if (bind_text(s, 1, hash) || bind_text(s, 2, m->staff) ||
+	    bind_text(s, 3, vakt_auth_role_name(m->role)) ||
+	    bind_text(s, 4, m->csrf) || sqlite3_bind_int64(s, 5, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "session add", err);
+	}
+	return run(st, s, "session add", err);
+}
+
+static void
+session_from_row(sqlite3_stmt *s, struct vakt_session *m)
+{
+	const char *role = (const char *)sqlite3_column_text(s, 1);
+
+	col_copy(s, 0, m->staff, sizeof(m->staff));
+	m->role = VAKT_AUTH_COORDINATOR;
+	if (role != NULL && strcmp(role, "coordinator") != 0 &&
+	    vakt_auth_role_parse(role, &m->role) == -1)
+		m->role = VAKT_AUTH_COORDINATOR; /* the CHECK allows no other */
+	col_copy(s, 2, m->csrf, sizeof(m->csrf));
+	m->last_seen_ms = sqlite3_column_int64(s, 3);
+}
+
+int
+vakt_store_session_check(struct vakt_store *st, const char *hash,
+    int64_t idle_since_ms, int64_t now_ms, struct vakt_session *out,
+    struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_SESSION_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_text(s, 1, hash) || sqlite3_bind_int64(s, 2, idle_since_ms)) {
+		stmt_done(s);
+		return db_fail(st, "session check", err);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		session_from_row(s, out);
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "session check", err);
+	s = st->s[ST_SESSION_SEEN];
+	if (bind_text(s, 1, hash) || sqlite3_bind_int64(s, 2, now_ms)) {
+		stmt_done(s);
+		return db_fail(st, "session check", err);
+	}
+	return run(st, s, "session check", err) == -1 ? -1 : 1;
+}
+
+int
+vakt_store_session_end(
+    struct vakt_store *st, const char *hash, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_SESSION_DELETE];
+
+	if (bind_text(s, 1, hash) != SQLITE_OK) {
+		stmt_done(s);
+		return db_fail(st, "session end", err);
+	}
+	if (run(st, s, "session end", err) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+vakt_store_login_prune(struct vakt_store *st, int64_t codes_before_ms,
+    int64_t idle_since_ms, struct vakt_err *err)
+{
+	sqlite3_stmt *s = st->s[ST_CODE_PRUNE];
+
+	if (sqlite3_bind_int64(s, 1, codes_before_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login prune", err);
+	}
+	if (run(st, s, "login prune", err) == -1)
+		return -1;
+	s = st->s[ST_SESSION_PRUNE];
+	if (sqlite3_bind_int64(s, 1, idle_since_ms)) {
+		stmt_done(s);
+		return db_fail(st, "login prune", err);
+	}
+	return run(st, s, "login prune", err);
 }

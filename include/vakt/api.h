@@ -36,11 +36,16 @@ int vakt_api_report(struct vakt_store *st, const struct vakt_report_params *p,
 struct vakt_token;
 
 /*
- * Check req's token (Bearer, or Basic with the token as password) for
- * role need (an admin may do what a leader may), and audit the use.
- * Returns true with *who (if not NULL) set to the token, or false with
- * rep set to 401 (no valid token), 403 (role too low) or 503 (database
- * unavailable).  Opens the turn's write batch for the audit row.
+ * Check req's caller for role need (an admin may do what a leader may,
+ * a leader what a coordinator may), and audit the use.  The caller is
+ * a token (Bearer, or Basic with the token as password), else a login
+ * session's cookie (session.h), which for POST and DELETE also needs
+ * its CSRF token (header X-CSRF-Token or form field csrf).  Returns
+ * true with *who (if not NULL) set to the caller (is_session, name the
+ * staff id for a session), or false with rep set to 401 (no valid
+ * token or session), 403 (role too low, or no CSRF token) or 503
+ * (database unavailable).  Opens the turn's write batch for the audit
+ * row.
  */
 bool vakt_api_authorized(struct vakt_app *app, const struct vakt_req *req,
     struct vakt_reply *rep, enum vakt_auth_role need, struct vakt_token *who);

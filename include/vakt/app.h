@@ -34,6 +34,16 @@ struct vakt_app_deferred; /* daemon/app.c */
 /* Calls kept in memory until the database can be written again. */
 #define VAKT_APP_DEFERRED_MAX 256
 
+/* Peer addresses whose login code requests are counted (session.c). */
+#define VAKT_APP_LOGIN_PEERS 128
+
+/* One peer's login code requests in its current window. */
+struct vakt_app_login_peer {
+	char addr[48];
+	int64_t since_ms; /* monotonic start of its window; 0: unused */
+	int n;
+};
+
 /* Counters for /metrics that are not per-request HTTP counts. */
 struct vakt_counters {
 	uint64_t store_errors;     /* statements or commits that failed */
@@ -101,6 +111,9 @@ struct vakt_app {
 	/* The purge's clock guard (store.h, issue 10). */
 	int64_t purge_clock_ms; /* the time the run under way trusts, or 0 */
 	bool is_purge_clamped;  /* the last run did not trust the clock */
+
+	/* Login code requests per peer address (session.c, issue 11). */
+	struct vakt_app_login_peer login_peers[VAKT_APP_LOGIN_PEERS];
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define VAKT_TOKEN_LEN 72 /* "vakt_" + 64 hex digits, and NUL */
@@ -17,14 +18,35 @@
 enum vakt_auth_role {
 	VAKT_AUTH_LEADER = 0, /* reads reports */
 	VAKT_AUTH_ADMIN = 1,  /* also the directory and the audit trail */
+	/* A coordinator's login session: their own youths only (issue 11). */
+	VAKT_AUTH_COORDINATOR = 2,
 };
 
-/* "leader", "admin" <-> the enum; 0 or -1. */
+/*
+ * May role do what need asks?  coordinator < leader < admin: an admin
+ * may do what a leader may, a leader what a coordinator may.
+ */
+bool vakt_auth_role_covers(enum vakt_auth_role role, enum vakt_auth_role need);
+
+/*
+ * "leader", "admin" <-> the enum; 0 or -1.  Parse takes only those two
+ * (tokens and staff); the name of VAKT_AUTH_COORDINATOR is
+ * "coordinator".
+ */
 int vakt_auth_role_parse(const char *s, enum vakt_auth_role *out);
 const char *vakt_auth_role_name(enum vakt_auth_role r);
 
 /* A new random token (256 bits from the OS).  0, or -1. */
 int vakt_auth_token_new(char out[VAKT_TOKEN_LEN]);
+
+/*
+ * n random bytes from the OS as 2n hex digits and a NUL into out (room
+ * for 2n + 1).  0, or -1 if the OS has none to give.
+ */
+int vakt_auth_random_hex(char *out, size_t n);
+
+/* A uniformly random 6-digit code "000000".."999999".  0, or -1. */
+int vakt_auth_code_new(char out[7]);
 
 /* Hex SHA-256 of token. */
 void vakt_auth_hash(const char *token, char out[VAKT_HASH_LEN]);

@@ -13,8 +13,11 @@
  *        "texted" | "no_need"}: 200 with the follow-up, 400 for a bad
  *        body, 404 for an unknown id, 409 if it is already done
  *
- * Both need a leader's (or admin's) token, and every use is audited:
- * the list with the ids it showed, the change with its outcome.
+ * Both need a token or a login session (api.h).  A leader or admin sees
+ * and closes every follow-up; a coordinator only those of their own
+ * youths and those they were to answer as a substitute (another is
+ * 403 and changes nothing).  Every use is audited: the list with the
+ * ids it showed, the change with its outcome.
  */
 #ifndef VAKT_FOLLOWUP_H
 #define VAKT_FOLLOWUP_H

@@ -76,7 +76,9 @@ struct vakt_reply {
 	char *body;               /* owned; NULL for an empty body */
 	size_t len;
 	const char *www_authenticate; /* static string or NULL */
-	char note[160];               /* " key=value…" appended to the log */
+	/* A Set-Cookie header value, or "" for none (session.c). */
+	char set_cookie[192];
+	char note[160]; /* " key=value…" appended to the log */
 	/*
 	 * The answer if this turn's commit fails (owned; NULL: a 503), and
 	 * whether the request wrote into the turn's batch (set by the

@@ -7,9 +7,10 @@
  *
  * Times are local "YYYY-MM-DDTHH:MM" in the configured timezone
  * (seconds and an offset accepted, calendar.h).  Bad input is 400 with
- * a message, an overlapping slot 409.  Every request needs a token with
- * role leader (api.h's vakt_api_authorized()); the store audits each
- * change under the token's name.
+ * a message, an overlapping slot 409.  Every request needs a token or a
+ * login session (api.h's vakt_api_authorized()): any staff member may
+ * read the rota, a change needs role leader or admin (a coordinator
+ * gets 403); the store audits each change under the caller's name.
  */
 #ifndef VAKT_ROTA_H
 #define VAKT_ROTA_H

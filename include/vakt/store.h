@@ -27,7 +27,7 @@
 struct vakt_store; /* opaque, daemon/store.c */
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define VAKT_STORE_VERSION 7
+#define VAKT_STORE_VERSION 8
 
 /*
  * Open the existing database at path and apply the migrations it
@@ -229,6 +229,77 @@ int vakt_store_staff_list(struct vakt_store *st, struct vakt_staff **out,
  */
 int vakt_store_staff_by_phone(struct vakt_store *st, const char *service,
     const char *phone, char id[VAKT_ID_LEN], struct vakt_err *err);
+
+/*
+ * Login by SMS code and sessions (issue 11).  Codes and sessions are
+ * kept only as hashes: a code as the hex SHA-256 of salt + code, a
+ * session as the hex SHA-256 of its cookie value.
+ */
+
+/* The staff member (coordinator, leader or admin) with this phone: 1, 0, -1. */
+int vakt_store_login_who(struct vakt_store *st, const char *phone,
+    struct vakt_staff *out, struct vakt_err *err);
+
+/* How many codes were made for phone since since_ms. */
+int vakt_store_login_code_count(struct vakt_store *st, const char *phone,
+    int64_t since_ms, size_t *n, struct vakt_err *err);
+
+/* Keep a new code for phone, valid until expires_ms. */
+int vakt_store_login_code_add(struct vakt_store *st, const char *phone,
+    const char *hash, const char *salt, int64_t now_ms, int64_t expires_ms,
+    struct vakt_err *err);
+
+/* A live code: not used, not expired, fewer than the tries allowed. */
+struct vakt_login_code {
+	int64_t id;
+	char hash[65];
+	char salt[33];
+	int tries;
+};
+
+/*
+ * The newest code of phone made since since_ms that is still live at
+ * now_ms with fewer than max_tries tries: 1 with out, 0 none, -1.
+ */
+int vakt_store_login_code_live(struct vakt_store *st, const char *phone,
+    int64_t now_ms, int max_tries, struct vakt_login_code *out,
+    struct vakt_err *err);
+
+/* Count one try of code id; is_used: it was right and is spent. */
+int vakt_store_login_code_try(
+    struct vakt_store *st, int64_t id, bool is_used, struct vakt_err *err);
+
+/* A login session: its staff member, role and CSRF token. */
+struct vakt_session {
+	char staff[VAKT_ID_LEN];
+	enum vakt_auth_role role;
+	char csrf[65];
+	int64_t last_seen_ms;
+};
+
+/* Keep a new session (hash of the cookie) for s at now_ms. */
+int vakt_store_session_add(struct vakt_store *st, const char *hash,
+    const struct vakt_session *s, int64_t now_ms, struct vakt_err *err);
+
+/*
+ * The session with this hash, seen after idle_since_ms and whose staff
+ * member still exists: 1 with out set and its last_seen moved to
+ * now_ms, 0 none, -1 error.
+ */
+int vakt_store_session_check(struct vakt_store *st, const char *hash,
+    int64_t idle_since_ms, int64_t now_ms, struct vakt_session *out,
+    struct vakt_err *err);
+
+/*
+ * Forget codes made before codes_before_ms and sessions not used since
+ * idle_since_ms (both dead by then), so that neither table grows.
+ */
+int vakt_store_login_prune(struct vakt_store *st, int64_t codes_before_ms,
+    int64_t idle_since_ms, struct vakt_err *err);
+
+/* End the session with this hash: 1 ended, 0 none, -1 error. */
+int vakt_store_session_end(
+    struct vakt_store *st, const char *hash, struct vakt_err *err);
 
 /*
  * The beredskap rota: who carries beredskap for a service from from_ms
@@ -613,6 +684,11 @@ struct vakt_token {
 	enum vakt_auth_role role;
 	int64_t created_ms;
 	int64_t last_used_ms; /* 0: never */
+	/*
+	 * A login session's caller (issue 11): name is then the staff
+	 * member's id and role theirs, coordinator included.
+	 */
+	bool is_session;
 };
 
 /* Names are ids ([A-Za-z0-9._-]); a name in use is refused. Audited. */
@@ -662,6 +738,7 @@ struct vakt_followup {
 	enum vakt_role resp_role;
 	char resp_id[VAKT_ID_LEN];
 	char resp_name[VAKT_NAME_LEN];
+	char youth_coordinator[VAKT_ID_LEN]; /* today's, "" if none */
 };
 
 /*

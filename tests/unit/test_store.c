@@ -299,7 +299,7 @@ Test(store, open_creates_fresh_db_at_newest_version_in_wal_mode)
 
 	tmp_make(&t);
 	st = open_ok(t.path);
-	cr_assert_eq(VAKT_STORE_VERSION, 7);
+	cr_assert_eq(VAKT_STORE_VERSION, 8);
 	cr_assert_eq(vakt_store_version(st), VAKT_STORE_VERSION);
 	cr_assert_eq(vakt_store_ping(st, &err), 0, "%s", err.msg);
 	cr_assert_eq(raw_int(t.path, "PRAGMA user_version"), VAKT_STORE_VERSION);
@@ -2263,6 +2263,144 @@ Test(store, rota_holder_is_who_holds_the_slot_now)
 	cr_assert_eq(vakt_store_rota_remove(st, id, "test", 2, &err), 0);
 	cr_assert_eq(vakt_store_rota_holder(st, "due", 1500, &p, &err), 0);
 	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 2, &err), 0);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+/* ---------------------------------------------------------------- */
+/* Login codes and sessions (issue 11). */
+
+Test(store, login_finds_coordinators_and_staff_by_phone_with_their_role)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_staff s;
+	struct vakt_err err = {0};
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "lise", "+4793000001", "");
+	cr_assert_eq(vakt_store_login_who(st, "+4791000001", &s, &err), 1);
+	cr_assert_str_eq(s.id, "kari");
+	cr_assert_eq(s.role, VAKT_AUTH_COORDINATOR);
+	cr_assert_str_eq(s.service, "due");
+	cr_assert_eq(vakt_store_login_who(st, "+4793000001", &s, &err), 1);
+	cr_assert_str_eq(s.id, "lise");
+	cr_assert_eq(s.role, VAKT_AUTH_LEADER);
+	cr_assert_eq(vakt_store_login_who(st, "+4792000001", &s, &err), 0,
+	    "a youth is no staff");
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, a_login_code_is_live_until_used_expired_or_out_of_tries)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_login_code c;
+	struct vakt_err err = {0};
+	const char *ph = "+4791000001";
+	size_t n = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	cr_assert_eq(vakt_store_login_code_add(st, ph, "h1", "s1", 1000, 2000,
+	                 &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(vakt_store_login_code_count(st, ph, 1000, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(vakt_store_login_code_count(st, ph, 1001, &n, &err), 0);
+	cr_assert_eq(n, 0, "made before the window");
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1999, 5, &c, &err), 1);
+	cr_assert_str_eq(c.hash, "h1");
+	cr_assert_str_eq(c.salt, "s1");
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 2000, 5, &c, &err), 0,
+	    "expired");
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1500, 5, &c, &err), 1);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(
+		    vakt_store_login_code_try(st, c.id, false, &err), 0);
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1500, 5, &c, &err), 1);
+	cr_assert_eq(c.tries, 4);
+	cr_assert_eq(vakt_store_login_code_try(st, c.id, false, &err), 0);
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1500, 5, &c, &err), 0,
+	    "five tries used");
+	cr_assert_eq(vakt_store_login_code_add(st, ph, "h2", "s2", 1100, 2000,
+	                 &err),
+	    0);
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1500, 5, &c, &err), 1);
+	cr_assert_eq(vakt_store_login_code_try(st, c.id, true, &err), 0);
+	cr_assert_eq(vakt_store_login_code_live(st, ph, 1500, 5, &c, &err), 0,
+	    "a used code is spent");
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, a_session_lives_while_used_and_its_staff_member_exists)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_session m = {.role = VAKT_AUTH_LEADER}, got;
+	struct vakt_err err = {0};
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	add_staff(st, "lise", "+4793000001", "");
+	snprintf(m.staff, sizeof(m.staff), "lise");
+	snprintf(m.csrf, sizeof(m.csrf), "c1");
+	cr_assert_eq(vakt_store_session_add(st, "hash1", &m, 1000, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(
+	    vakt_store_session_check(st, "hash1", 999, 5000, &got, &err), 1);
+	cr_assert_str_eq(got.staff, "lise");
+	cr_assert_eq(got.role, VAKT_AUTH_LEADER);
+	cr_assert_str_eq(got.csrf, "c1");
+	cr_assert_eq(
+	    vakt_store_session_check(st, "hash1", 4999, 6000, &got, &err), 1,
+	    "its use at 5000 kept it alive");
+	cr_assert_eq(
+	    vakt_store_session_check(st, "hash1", 6000, 7000, &got, &err), 0,
+	    "idle since 6000");
+	cr_assert_eq(
+	    vakt_store_session_check(st, "other", 0, 7000, &got, &err), 0);
+	cr_assert_eq(vakt_store_staff_remove(st, "lise", "test", 8000, &err), 0);
+	cr_assert_eq(
+	    vakt_store_session_check(st, "hash1", 0, 9000, &got, &err), 0,
+	    "a removed staff member's session is dead");
+	cr_assert_eq(vakt_store_session_end(st, "hash1", &err), 1);
+	cr_assert_eq(vakt_store_session_end(st, "hash1", &err), 0);
+	vakt_store_close(st);
+	tmp_clean(&t);
+}
+
+Test(store, pruning_forgets_old_codes_and_idle_sessions)
+{
+	struct tmp t;
+	struct vakt_store *st;
+	struct vakt_session m = {.role = VAKT_AUTH_COORDINATOR};
+	struct vakt_login_code c;
+	struct vakt_err err = {0};
+	size_t n = 0;
+
+	tmp_make(&t);
+	st = open_ok(t.path);
+	seed(st);
+	snprintf(m.staff, sizeof(m.staff), "kari");
+	cr_assert_eq(vakt_store_session_add(st, "old", &m, 1000, &err), 0);
+	cr_assert_eq(vakt_store_session_add(st, "new", &m, 3000, &err), 0);
+	cr_assert_eq(
+	    vakt_store_login_code_add(st, "+47", "h", "s", 1000, 9000, &err), 0);
+	cr_assert_eq(
+	    vakt_store_login_code_add(st, "+47", "h", "s", 3000, 9000, &err), 0);
+	cr_assert_eq(vakt_store_login_prune(st, 2000, 2000, &err), 0, "%s",
+	    err.msg);
+	cr_assert_eq(vakt_store_login_code_count(st, "+47", 0, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(vakt_store_login_code_live(st, "+47", 4000, 5, &c, &err), 1);
+	cr_assert_eq(vakt_store_session_end(st, "old", &err), 0, "pruned");
+	cr_assert_eq(vakt_store_session_end(st, "new", &err), 1, "kept");
 	vakt_store_close(st);
 	tmp_clean(&t);
 }
