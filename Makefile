@@ -200,10 +200,13 @@ fuzz: deps
 # config/demo.csv the first time.
 DEMO_SID = CA00000000000000000000000000000001
 DEMO_FORM = CallSid=$(DEMO_SID) From=+4791000001 To=+4755000000
+DEMO_LEADER = +4791000030
 run: deps all
 	@test -e config/vakt.db || { \
 	    $(BUILD)/vaktctl -c config/vakt.conf init && \
-	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv || \
+	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv && \
+	    $(BUILD)/vaktctl -c config/vakt.conf staff add lise \
+	        --name "Lise Leder" --phone $(DEMO_LEADER) --role leader || \
 	    { rm -f config/vakt.db config/vakt.db-wal config/vakt.db-shm; \
 	    exit 1; }; }
 	@printf '%s\n' \
@@ -213,6 +216,8 @@ run: deps all
 	    '  curl -s http://127.0.0.1:8080/twilio/voice -H "X-Twilio-Signature: $$sig" $(DEMO_FORM:%=--data-urlencode %)' \
 	    'Explain a plan without calling anyone:' \
 	    '  $(BUILD)/vaktctl -c config/vakt.conf route --from 91000001' \
+	    'Log in as the demo leader (the code is printed below, no SMS is sent):' \
+	    '  curl -s http://127.0.0.1:8080/api/v1/login/code -d '"'"'{"phone": "$(DEMO_LEADER)"}'"'"'' \
 	    ''
 	exec $(BUILD)/vaktd -c config/vakt.conf
 
