@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vakt/absence.h"
 #include "vakt/api.h"
 #include "vakt/app.h"
 #include "vakt/auth.h"
@@ -27,6 +28,7 @@
 #include "vakt/util.h"
 
 #define FOLLOWUP_PREFIX "/app/followups/"
+#define ABSENCE_PREFIX  "/app/absences/"
 
 /* On every /app/ answer. */
 static const char csp[] =
@@ -88,6 +90,7 @@ page_open(struct vakt_buf *b, const char *title, const struct vakt_session *s)
 		vakt_buf_puts(b,
 		    "<a href=\"/app/\">Nå</a>"
 		    "<a href=\"/app/followups\">Oppfølging</a>"
+		    "<a href=\"/app/absences\">Fravær</a>"
 		    "<form class=\"inline\" method=\"post\" "
 		    "action=\"/app/logout\"><input type=\"hidden\" "
 		    "name=\"csrf\" value=\"");
@@ -502,6 +505,208 @@ done_post(
 }
 
 /* ---------------------------------------------------------------- */
+/* Absences. */
+
+/* A hidden csrf field for s. */
+static void
+csrf_field(struct vakt_buf *b, const struct vakt_session *s)
+{
+	vakt_buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	esc(b, s->csrf);
+	vakt_buf_puts(b, "\">");
+}
+
+/* One absence with its delete form. */
+static void
+absence_card(struct vakt_buf *b, const struct vakt_absence *a,
+    const struct vakt_session *s)
+{
+	char from[11], to[11];
+
+	vakt_date_format(a->from, from);
+	vakt_date_format(a->to, to);
+	vakt_buf_puts(b, "<div class=\"card\"><p><strong>");
+	esc(b, a->coordinator);
+	vakt_buf_puts(b, "</strong> ");
+	esc(b, from);
+	vakt_buf_puts(b, " – ");
+	esc(b, to);
+	if (a->substitute[0] != '\0') {
+		vakt_buf_puts(b, "<br>Vikar: ");
+		esc(b, a->substitute);
+	}
+	vakt_buf_printf(b,
+	    "</p><form method=\"post\" action=\"/app/absences/%lld/delete\">",
+	    (long long)a->id);
+	csrf_field(b, s);
+	vakt_buf_puts(
+	    b, "<button type=\"submit\">Slett</button></form></div>\n");
+}
+
+/* <option>s of the coordinators who may see (a coordinator: self). */
+static void
+coordinator_options(struct vakt_buf *b, const struct vakt_coordinator *v,
+    size_t n, const struct vakt_token *who)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!vakt_absence_is_own(who, v[i].id))
+			continue;
+		vakt_buf_puts(b, "<option value=\"");
+		esc(b, v[i].id);
+		vakt_buf_puts(b, "\">");
+		esc(b, v[i].name);
+		vakt_buf_puts(b, " (");
+		esc(b, v[i].id);
+		vakt_buf_puts(b, ")</option>");
+	}
+}
+
+/* The add form: coordinator, dates, substitute. */
+static void
+absence_form(struct vakt_buf *b, const struct vakt_coordinator *v, size_t n,
+    const struct vakt_token *who, const struct vakt_session *s)
+{
+	vakt_buf_puts(b,
+	    "<h2>Registrer fravær</h2>\n"
+	    "<form method=\"post\" action=\"/app/absences\">");
+	csrf_field(b, s);
+	vakt_buf_puts(b,
+	    "<label for=\"coordinator\">Koordinator</label>"
+	    "<select id=\"coordinator\" name=\"coordinator\">");
+	coordinator_options(b, v, n, who);
+	vakt_buf_puts(b,
+	    "</select><label for=\"from\">Fra og med</label>"
+	    "<input id=\"from\" name=\"from\" type=\"date\" required>"
+	    "<label for=\"to\">Til og med</label>"
+	    "<input id=\"to\" name=\"to\" type=\"date\" required>"
+	    "<label for=\"substitute\">Vikar</label>"
+	    "<select id=\"substitute\" name=\"substitute\">"
+	    "<option value=\"\">Ingen (beredskap tar over)</option>");
+	for (size_t i = 0; i < n; i++) {
+		vakt_buf_puts(b, "<option value=\"");
+		esc(b, v[i].id);
+		vakt_buf_puts(b, "\">");
+		esc(b, v[i].name);
+		vakt_buf_puts(b, "</option>");
+	}
+	vakt_buf_puts(b,
+	    "</select><br><button type=\"submit\">Registrer"
+	    "</button></form>\n");
+}
+
+/*
+ * The absences who may see and the add form into b, the listing
+ * audited as the API's.  0, or -1 when the database failed.
+ */
+static int
+absence_body(struct vakt_app *app, struct vakt_buf *b,
+    const struct vakt_token *who, const struct vakt_session *s)
+{
+	struct vakt_absence *v = NULL;
+	struct vakt_coordinator *c = NULL;
+	struct vakt_err err;
+	size_t n = 0, nc = 0, shown = 0;
+
+	if (vakt_app_read(app) == -1 ||
+	    vakt_store_absence_list(app->store, NULL, &v, &n, &err) == -1 ||
+	    vakt_store_coordinator_list(app->store, NULL, &c, &nc, &err) ==
+	        -1) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (vakt_absence_is_own(who, v[i].coordinator)) {
+			absence_card(b, &v[i], s);
+			shown++;
+		}
+	if (shown == 0)
+		vakt_buf_puts(
+		    b, "<p class=\"note\">Ingen fravær registrert.</p>\n");
+	absence_form(b, c, nc, who, s);
+	if (vakt_store_audit_add(app->store, who->name, "absence.list", "all",
+	        "console", vakt_clock_now_ms(), &err) == -1)
+		vakt_app_fault(app, "audit", &err);
+	free(v);
+	free(c);
+	return 0;
+}
+
+/* GET /app/absences */
+static void
+absences_page(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_session s;
+	struct vakt_token who;
+	struct vakt_buf b = {0};
+
+	if (!page_caller(app, req, rep, &s, &who))
+		return;
+	page_open(&b, "Fravær", &s);
+	if (absence_body(app, &b, &who, &s) == -1) {
+		vakt_buf_free(&b);
+		vakt_reply_text(rep, 503, "Databasen er ikke tilgjengelig nå.");
+		error_page(rep, &s);
+		return;
+	}
+	page_send(rep, 200, &b);
+}
+
+/* POST /app/absences: as POST /api/v1/absences, then 303 back. */
+static void
+absence_add_post(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	const struct vakt_kvs *f = &req->form;
+	const char *co = vakt_kvs_get(f, "coordinator");
+	const char *from = vakt_kvs_get(f, "from");
+	const char *to = vakt_kvs_get(f, "to");
+	struct vakt_session s;
+	struct vakt_token who;
+	struct vakt_absence a;
+	struct vakt_err err;
+
+	if (!page_caller(app, req, rep, &s, &who))
+		return;
+	if (co == NULL || from == NULL || to == NULL)
+		vakt_reply_text(rep, 400, "Fyll ut koordinator, fra og til.");
+	else if (vakt_absence_from_fields(co, from, to,
+	             vakt_kvs_get(f, "substitute"), &a, &err) == -1)
+		vakt_reply_text(rep, 400, "%s", err.msg);
+	else
+		vakt_absence_add(app, rep, &a, &who);
+	if (rep->status == 201)
+		redirect(rep, "/app/absences");
+	else
+		error_page(rep, &s);
+}
+
+/* POST /app/absences/{id}/delete: as DELETE /api/v1/absences/{id}. */
+static void
+absence_delete_post(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	const char *p = req->path + strlen(ABSENCE_PREFIX);
+	struct vakt_session s;
+	struct vakt_token who;
+	char *end;
+	long long id;
+
+	if (!page_caller(app, req, rep, &s, &who))
+		return;
+	errno = 0;
+	id = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || strcmp(end, "/delete") != 0 || id < 1)
+		vakt_reply_text(rep, 404, "Fant ikke fraværet.");
+	else
+		vakt_absence_remove(app, rep, (int64_t)id, &who);
+	if (rep->status == 204)
+		redirect(rep, "/app/absences");
+	else
+		error_page(rep, &s);
+}
+
+/* ---------------------------------------------------------------- */
 /* Dispatch. */
 
 static void
@@ -523,6 +728,8 @@ get_page(
 		followups_page(app, req, rep, true);
 	else if (strcmp(req->path, "/app/followups") == 0)
 		followups_page(app, req, rep, false);
+	else if (strcmp(req->path, "/app/absences") == 0)
+		absences_page(app, req, rep);
 	else {
 		vakt_reply_text(rep, 404, "Fant ikke siden.");
 		error_page(rep, NULL);
@@ -537,6 +744,11 @@ post_form(
 		login_post(app, req, rep);
 	else if (strcmp(req->path, "/app/logout") == 0)
 		logout_post(app, req, rep);
+	else if (strcmp(req->path, "/app/absences") == 0)
+		absence_add_post(app, req, rep);
+	else if (strncmp(req->path, ABSENCE_PREFIX, strlen(ABSENCE_PREFIX)) ==
+	    0)
+		absence_delete_post(app, req, rep);
 	else if (strncmp(req->path, FOLLOWUP_PREFIX, strlen(FOLLOWUP_PREFIX)) ==
 	    0)
 		done_post(app, req, rep);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "fake/fake_twilio.h"
@@ -66,6 +67,28 @@ ctl(const char *const *args)
 	cr_assert_eq(r.status, 0, "vaktctl %s %s: %s", args[0], args[1], r.err);
 	vt_run_free(&r);
 	free(bin);
+}
+
+/* The number of route's first step for OLA at a local time. */
+static char *
+first_step(const char *at)
+{
+	char *bin = vt_bin("vaktctl"), *num;
+	const char *argv[] = {bin, "-c", env.d.conf, "route", "--to",
+	    VT_SERVICE, "--from", OLA, "--at", at, "--json", NULL};
+	struct vt_run r;
+	json_t *j;
+
+	vt_run(&r, NULL, argv);
+	cr_assert_eq(r.status, 0, "route: %s", r.err);
+	j = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(j, "%s", r.out);
+	num = strdup(json_string_value(json_object_get(
+	    json_array_get(json_object_get(j, "steps"), 0), "number")));
+	json_decref(j);
+	vt_run_free(&r);
+	free(bin);
+	return num;
 }
 
 static void
@@ -360,17 +383,17 @@ Test(console, every_answer_carries_the_security_headers, .init = setup,
     .fini = teardown)
 {
 	static const char *const paths[] = {"/app/login", "/app/style.css",
-	    "/app/", "/app/followups", "/app/nope"};
+	    "/app/", "/app/followups", "/app/absences", "/app/nope"};
 	struct session lea;
 	struct vt_resp r;
 
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		page(&r, "GET", paths[i], NULL, NULL);
 		assert_secure(&r);
 		vt_resp_free(&r);
 	}
 	log_in(LEA, &lea);
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		page(&r, "GET", paths[i], NULL, &lea);
 		assert_secure(&r);
 		vt_resp_free(&r);
@@ -386,13 +409,13 @@ Test(console, pages_are_mobile_ready_documents_without_external_urls,
     .init = setup, .fini = teardown)
 {
 	static const char *const paths[] = {
-	    "/app/login", "/app/", "/app/followups"};
+	    "/app/login", "/app/", "/app/followups", "/app/absences"};
 	struct session lea;
 	struct vt_resp r;
 
 	sms(OLA);
 	log_in(LEA, &lea);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		page(&r, "GET", paths[i], NULL, &lea);
 		cr_assert_eq(r.status, 200, "%s: %s", paths[i], r.body);
 		cr_assert(strncmp(r.body, "<!DOCTYPE html>", 15) == 0);
@@ -503,4 +526,68 @@ Test(console, a_coordinator_sees_and_closes_only_their_own_followups,
 	cr_assert_eq(db_int("SELECT state FROM followups WHERE youth ="
 	                    " 'U-0200'"),
 	    0, "nothing changed");
+}
+
+Test(console, an_absence_added_through_the_form_changes_the_route,
+    .init = setup, .fini = teardown)
+{
+	struct session kari;
+	struct vt_resp r;
+	char *num, path[64];
+	int64_t id;
+
+	num = first_step("2030-01-10T10:00");
+	cr_assert_str_eq(num, KARI, "kari is in");
+	free(num);
+	log_in(KARI, &kari);
+	page(&r, "GET", "/app/absences", NULL, &kari);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "<label for=\"from\">") != NULL, "%s",
+	    r.body);
+	vt_resp_free(&r);
+	page(&r, "POST", "/app/absences",
+	    (const char *[]){"csrf", kari.csrf, "coordinator", "kari", "from",
+	        "2030-01-10", "to", "2030-01-10", "substitute", "nina", NULL},
+	    &kari);
+	cr_assert_eq(r.status, 303, "%s", r.body);
+	assert_header(&r, "Location", "/app/absences");
+	vt_resp_free(&r);
+	num = first_step("2030-01-10T10:00");
+	cr_assert_str_eq(num, NINA, "the substitute answers");
+	free(num);
+	page(&r, "GET", "/app/absences", NULL, &kari);
+	cr_assert(strstr(r.body, "2030-01-10") != NULL, "%s", r.body);
+	vt_resp_free(&r);
+	id = db_int("SELECT id FROM absences");
+	snprintf(path, sizeof(path), "/app/absences/%lld/delete", (long long)id);
+	page(&r, "POST", path, (const char *[]){"csrf", kari.csrf, NULL},
+	    &kari);
+	cr_assert_eq(r.status, 303, "%s", r.body);
+	vt_resp_free(&r);
+	num = first_step("2030-01-10T10:00");
+	cr_assert_str_eq(num, KARI, "removed: kari again");
+	free(num);
+}
+
+Test(console, a_coordinator_registers_no_absence_for_another,
+    .init = setup, .fini = teardown)
+{
+	struct session kari;
+	struct vt_resp r;
+
+	log_in(KARI, &kari);
+	page(&r, "POST", "/app/absences",
+	    (const char *[]){"csrf", kari.csrf, "coordinator", "nina", "from",
+	        "2030-01-10", "to", "2030-01-10", NULL},
+	    &kari);
+	cr_assert_eq(r.status, 403, "%s", r.body);
+	assert_secure(&r);
+	vt_resp_free(&r);
+	cr_assert_eq(db_int("SELECT count(*) FROM absences"), 0);
+	page(&r, "POST", "/app/absences",
+	    (const char *[]){"csrf", kari.csrf, "coordinator", "kari", "from",
+	        "2030-13-10", "to", "2030-01-10", NULL},
+	    &kari);
+	cr_assert_eq(r.status, 400, "a bad date: %s", r.body);
+	vt_resp_free(&r);
 }
