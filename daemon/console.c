@@ -337,6 +337,86 @@ logout_post(
 }
 
 /* ---------------------------------------------------------------- */
+/* Now. */
+
+static const char *
+role_text(enum vakt_role r)
+{
+	switch (r) {
+	case VAKT_ROLE_COORDINATOR:
+		return "Koordinator";
+	case VAKT_ROLE_SUBSTITUTE:
+		return "Vikar";
+	case VAKT_ROLE_BEREDSKAP:
+		return "Beredskap";
+	case VAKT_ROLE_FALLBACK:
+		break;
+	}
+	return "Reserve";
+}
+
+/* One service's plan for an unknown caller now, as `vaktctl route`. */
+static void
+now_card(struct vakt_buf *b, const struct vakt_service *svc,
+    const struct vakt_plan *plan)
+{
+	vakt_buf_puts(b, "<div class=\"card\"><h3>");
+	esc(b, svc->name != NULL ? svc->name : svc->id);
+	vakt_buf_puts(b, "</h3><p class=\"note\">");
+	vakt_buf_puts(b,
+	    plan->why == VAKT_WHY_OUTSIDE_HOURS
+	        ? "Utenfor kontortid."
+	        : "I kontortid: en ukjent innringer går hit; en ungdom først "
+	          "til sin koordinator.");
+	vakt_buf_puts(b, "</p><ol>");
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct vakt_step *st = &plan->steps[i];
+
+		vakt_buf_puts(b, "<li>");
+		vakt_buf_puts(b, role_text(st->role));
+		if (st->name[0] != '\0' || st->who[0] != '\0') {
+			vakt_buf_puts(b, ": ");
+			esc(b, st->name[0] != '\0' ? st->name : st->who);
+		}
+		if (st->is_rota)
+			vakt_buf_puts(b, " (vaktliste)");
+		vakt_buf_puts(b, " – ");
+		esc(b, st->number);
+		vakt_buf_puts(b, "</li>");
+	}
+	vakt_buf_puts(b, "</ol></div>\n");
+}
+
+/*
+ * Who answers each service right now: the plan's steps for an unknown
+ * caller, the rota holder included.  0, or -1 when the database failed.
+ */
+static int
+now_cards(struct vakt_app *app, struct vakt_buf *b)
+{
+	int64_t now = vakt_clock_now_ms();
+	struct vakt_err err;
+
+	if (vakt_app_read(app) == -1)
+		return -1;
+	vakt_buf_puts(b, "<h2>Hvem svarer nå</h2>\n");
+	for (size_t i = 0; i < app->cfg->n_services; i++) {
+		const struct vakt_service *svc = &app->cfg->services[i];
+		struct vakt_caller who = {0};
+		struct vakt_plan plan;
+
+		if (vakt_store_rota_holder(
+		        app->store, svc->id, now, &who.on_call, &err) == -1) {
+			vakt_app_fault(app, "console rota holder", &err);
+			return -1;
+		}
+		vakt_router_plan(svc, &who, &app->tz, now, &plan);
+		now_card(b, svc, &plan);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
 /* Follow-ups. */
 
 static const char *
@@ -452,8 +532,14 @@ followups_page(struct vakt_app *app, const struct vakt_req *req,
 	page_open(&b, is_home ? "Nå" : "Oppfølging", &s);
 	vakt_buf_puts(&b, "<p class=\"note\">Innlogget som ");
 	esc(&b, who.name);
-	vakt_buf_printf(&b, " (%s).</p>\n<h2>Åpne oppfølginger</h2>\n",
-	    vakt_auth_role_name(who.role));
+	vakt_buf_printf(&b, " (%s).</p>\n", vakt_auth_role_name(who.role));
+	if (is_home && now_cards(app, &b) == -1) {
+		vakt_buf_free(&b);
+		vakt_reply_text(rep, 503, "Databasen er ikke tilgjengelig nå.");
+		error_page(rep, &s);
+		return;
+	}
+	vakt_buf_puts(&b, "<h2>Åpne oppfølginger</h2>\n");
 	if (followup_cards(app, rep, &who, &s, &b, !is_home) == -1) {
 		vakt_buf_free(&b);
 		error_page(rep, &s);

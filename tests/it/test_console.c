@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -589,5 +590,41 @@ Test(console, a_coordinator_registers_no_absence_for_another,
 	        "2030-13-10", "to", "2030-01-10", NULL},
 	    &kari);
 	cr_assert_eq(r.status, 400, "a bad date: %s", r.body);
+	vt_resp_free(&r);
+}
+
+/* A UTC time hours from now as "YYYY-MM-DDTHH:MMZ". */
+static void
+utc_in(int hours, char out[32])
+{
+	time_t t = time(NULL) + hours * 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%MZ", &tm);
+}
+
+Test(console, the_front_page_shows_who_answers_now, .init = setup,
+    .fini = teardown)
+{
+	struct session kari;
+	struct vt_resp r;
+	char from[32], to[32];
+
+	log_in(KARI, &kari);
+	page(&r, "GET", "/app/", NULL, &kari);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "Hvem svarer nå") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "DUE") != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, VT_BEREDSKAP) != NULL, "no rota: %s", r.body);
+	cr_assert_null(strstr(r.body, "(vaktliste)"), "%s", r.body);
+	vt_resp_free(&r);
+	utc_in(-1, from);
+	utc_in(2, to);
+	ctl((const char *[]){"rota", "add", "--service", "due", "--staff", "lea",
+	    "--from", from, "--to", to, NULL});
+	page(&r, "GET", "/app/", NULL, &kari);
+	cr_assert(strstr(r.body, "Beredskap: Lea (vaktliste) – " LEA) != NULL,
+	    "the rota holder: %s", r.body);
 	vt_resp_free(&r);
 }
