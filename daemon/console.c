@@ -22,6 +22,7 @@
 #include "vakt/config.h"
 #include "vakt/followup.h"
 #include "vakt/http.h"
+#include "vakt/rota.h"
 #include "vakt/router.h"
 #include "vakt/session.h"
 #include "vakt/store.h"
@@ -91,6 +92,7 @@ page_open(struct vakt_buf *b, const char *title, const struct vakt_session *s)
 		    "<a href=\"/app/\">Nå</a>"
 		    "<a href=\"/app/followups\">Oppfølging</a>"
 		    "<a href=\"/app/absences\">Fravær</a>"
+		    "<a href=\"/app/rota\">Vaktliste</a>"
 		    "<form class=\"inline\" method=\"post\" "
 		    "action=\"/app/logout\"><input type=\"hidden\" "
 		    "name=\"csrf\" value=\"");
@@ -141,6 +143,14 @@ error_page(struct vakt_reply *rep, const struct vakt_session *s)
 	page_send(rep, rep->status, &b);
 }
 
+/* The database failed under a page: 503 as a page. */
+static void
+db_down(struct vakt_reply *rep, const struct vakt_session *s)
+{
+	vakt_reply_text(rep, 503, "Databasen er ikke tilgjengelig nå.");
+	error_page(rep, s);
+}
+
 /* ---------------------------------------------------------------- */
 /* Sessions. */
 
@@ -167,16 +177,25 @@ session_of(struct vakt_app *app, const struct vakt_req *req,
  * set (a refusal becomes a page).
  */
 static bool
-page_caller(struct vakt_app *app, const struct vakt_req *req,
-    struct vakt_reply *rep, struct vakt_session *s, struct vakt_token *who)
+page_caller_as(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, enum vakt_auth_role need, struct vakt_session *s,
+    struct vakt_token *who)
 {
 	if (!session_of(app, req, rep, s))
 		return false;
-	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_COORDINATOR, who)) {
+	if (!vakt_api_authorized(app, req, rep, need, who)) {
 		error_page(rep, s);
 		return false;
 	}
 	return true;
+}
+
+/* page_caller_as() for any staff member. */
+static bool
+page_caller(struct vakt_app *app, const struct vakt_req *req,
+    struct vakt_reply *rep, struct vakt_session *s, struct vakt_token *who)
+{
+	return page_caller_as(app, req, rep, VAKT_AUTH_COORDINATOR, s, who);
 }
 
 /* ---------------------------------------------------------------- */
@@ -693,10 +712,12 @@ absence_body(struct vakt_app *app, struct vakt_buf *b,
 	struct vakt_err err;
 	size_t n = 0, nc = 0, shown = 0;
 
-	if (vakt_app_read(app) == -1 ||
-	    vakt_store_absence_list(app->store, NULL, &v, &n, &err) == -1 ||
+	if (vakt_app_read(app) == -1)
+		return -1;
+	if (vakt_store_absence_list(app->store, NULL, &v, &n, &err) == -1 ||
 	    vakt_store_coordinator_list(app->store, NULL, &c, &nc, &err) ==
 	        -1) {
+		vakt_app_fault(app, "console absences", &err);
 		free(v);
 		return -1;
 	}
@@ -793,6 +814,126 @@ absence_delete_post(
 }
 
 /* ---------------------------------------------------------------- */
+/* Rota. */
+
+static void
+slot_card(struct vakt_buf *b, const struct vakt_app *app,
+    const struct vakt_rota_slot *r)
+{
+	char from[VAKT_TIME_LEN], to[VAKT_TIME_LEN];
+
+	vakt_calendar_format_time(&app->tz, r->from_ms, from);
+	vakt_calendar_format_time(&app->tz, r->to_ms, to);
+	vakt_buf_puts(b, "<div class=\"card\"><p><strong>");
+	esc(b, r->name[0] != '\0' ? r->name : r->staff);
+	vakt_buf_puts(b, "</strong> · ");
+	esc(b, r->service);
+	vakt_buf_puts(b, "<br>");
+	esc(b, from);
+	vakt_buf_puts(b, " – ");
+	esc(b, to);
+	vakt_buf_puts(b, "</p></div>\n");
+}
+
+/* The add form (leaders and admins). */
+static void
+slot_form(struct vakt_buf *b, const struct vakt_app *app,
+    const struct vakt_session *s)
+{
+	vakt_buf_puts(b,
+	    "<h2>Legg til vakt</h2>\n"
+	    "<form method=\"post\" action=\"/app/rota\">");
+	csrf_field(b, s);
+	vakt_buf_puts(b,
+	    "<label for=\"service\">Tjeneste</label>"
+	    "<select id=\"service\" name=\"service\">");
+	for (size_t i = 0; i < app->cfg->n_services; i++) {
+		const struct vakt_service *svc = &app->cfg->services[i];
+
+		vakt_buf_puts(b, "<option value=\"");
+		esc(b, svc->id);
+		vakt_buf_puts(b, "\">");
+		esc(b, svc->name != NULL ? svc->name : svc->id);
+		vakt_buf_puts(b, "</option>");
+	}
+	vakt_buf_puts(b,
+	    "</select><label for=\"staff\">Ansatt (id)</label>"
+	    "<input id=\"staff\" name=\"staff\" required>"
+	    "<label for=\"from\">Fra</label>"
+	    "<input id=\"from\" name=\"from\" type=\"datetime-local\" "
+	    "required><label for=\"to\">Til</label>"
+	    "<input id=\"to\" name=\"to\" type=\"datetime-local\" required>"
+	    "<br><button type=\"submit\">Legg til</button></form>\n");
+}
+
+/* GET /app/rota: the slots that have not ended, as GET /api/v1/rota. */
+static void
+rota_page(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_session s;
+	struct vakt_token who;
+	struct vakt_buf b = {0};
+	struct vakt_rota_slot *v = NULL;
+	struct vakt_err err;
+	size_t n = 0;
+
+	if (!page_caller(app, req, rep, &s, &who))
+		return;
+	if (vakt_app_read(app) == -1) {
+		db_down(rep, &s);
+		return;
+	}
+	if (vakt_store_rota_list(app->store, NULL, vakt_clock_now_ms(),
+	        INT64_MAX, &v, &n, &err) == -1) {
+		vakt_app_fault(app, "console rota", &err);
+		db_down(rep, &s);
+		return;
+	}
+	page_open(&b, "Vaktliste", &s);
+	if (n == 0)
+		vakt_buf_puts(
+		    &b, "<p class=\"note\">Ingen kommende vakter.</p>\n");
+	for (size_t i = 0; i < n; i++)
+		slot_card(&b, app, &v[i]);
+	free(v);
+	if (vakt_auth_role_covers(who.role, VAKT_AUTH_LEADER))
+		slot_form(&b, app, &s);
+	page_send(rep, 200, &b);
+}
+
+/* POST /app/rota: as POST /api/v1/rota (a leader's), then 303 back. */
+static void
+rota_add_post(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	const struct vakt_kvs *f = &req->form;
+	const char *svc = vakt_kvs_get(f, "service");
+	const char *staff = vakt_kvs_get(f, "staff");
+	const char *from = vakt_kvs_get(f, "from");
+	const char *to = vakt_kvs_get(f, "to");
+	struct vakt_session s;
+	struct vakt_token who;
+	struct vakt_rota_slot r;
+	struct vakt_err err;
+
+	if (!page_caller_as(app, req, rep, VAKT_AUTH_LEADER, &s, &who))
+		return;
+	if (svc == NULL || staff == NULL || from == NULL || to == NULL)
+		vakt_reply_text(
+		    rep, 400, "Fyll ut tjeneste, ansatt, fra og til.");
+	else if (vakt_rota_slot_from_fields(
+	             app, svc, staff, from, to, &r, &err) == -1)
+		vakt_reply_text(rep, 400, "%s", err.msg);
+	else
+		vakt_rota_add(app, rep, &r, who.name);
+	if (rep->status == 201)
+		redirect(rep, "/app/rota");
+	else
+		error_page(rep, &s);
+}
+
+/* ---------------------------------------------------------------- */
 /* Dispatch. */
 
 static void
@@ -816,6 +957,8 @@ get_page(
 		followups_page(app, req, rep, false);
 	else if (strcmp(req->path, "/app/absences") == 0)
 		absences_page(app, req, rep);
+	else if (strcmp(req->path, "/app/rota") == 0)
+		rota_page(app, req, rep);
 	else {
 		vakt_reply_text(rep, 404, "Fant ikke siden.");
 		error_page(rep, NULL);
@@ -832,6 +975,8 @@ post_form(
 		logout_post(app, req, rep);
 	else if (strcmp(req->path, "/app/absences") == 0)
 		absence_add_post(app, req, rep);
+	else if (strcmp(req->path, "/app/rota") == 0)
+		rota_add_post(app, req, rep);
 	else if (strncmp(req->path, ABSENCE_PREFIX, strlen(ABSENCE_PREFIX)) ==
 	    0)
 		absence_delete_post(app, req, rep);

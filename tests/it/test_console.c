@@ -628,3 +628,40 @@ Test(console, the_front_page_shows_who_answers_now, .init = setup,
 	    "the rota holder: %s", r.body);
 	vt_resp_free(&r);
 }
+
+Test(console, a_leader_adds_a_rota_slot_and_a_coordinator_may_not,
+    .init = setup, .fini = teardown)
+{
+	struct session lea, kari;
+	struct vt_resp r;
+
+	log_in(LEA, &lea);
+	log_in(KARI, &kari);
+	page(&r, "GET", "/app/rota", NULL, &lea);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "<label for=\"staff\">") != NULL, "%s",
+	    r.body);
+	vt_resp_free(&r);
+	page(&r, "POST", "/app/rota",
+	    (const char *[]){"csrf", lea.csrf, "service", "due", "staff", "lea",
+	        "from", "2030-01-09T20:00", "to", "2030-01-10T08:00", NULL},
+	    &lea);
+	cr_assert_eq(r.status, 303, "%s", r.body);
+	assert_header(&r, "Location", "/app/rota");
+	vt_resp_free(&r);
+	cr_assert_eq(db_int("SELECT count(*) FROM rota WHERE staff = 'lea'"), 1);
+	page(&r, "GET", "/app/rota", NULL, &kari);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "Lea") != NULL, "%s", r.body);
+	cr_assert_null(strstr(r.body, "action=\"/app/rota\""), "no form");
+	vt_resp_free(&r);
+	page(&r, "POST", "/app/rota",
+	    (const char *[]){"csrf", kari.csrf, "service", "due", "staff",
+	        "kari", "from", "2030-02-09T20:00", "to", "2030-02-10T08:00",
+	        NULL},
+	    &kari);
+	cr_assert_eq(r.status, 403, "%s", r.body);
+	assert_secure(&r);
+	vt_resp_free(&r);
+	cr_assert_eq(db_int("SELECT count(*) FROM rota"), 1);
+}
