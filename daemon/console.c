@@ -93,6 +93,7 @@ page_open(struct vakt_buf *b, const char *title, const struct vakt_session *s)
 		    "<a href=\"/app/followups\">Oppfølging</a>"
 		    "<a href=\"/app/absences\">Fravær</a>"
 		    "<a href=\"/app/rota\">Vaktliste</a>"
+		    "<a href=\"/app/report\">Rapport</a>"
 		    "<form class=\"inline\" method=\"post\" "
 		    "action=\"/app/logout\"><input type=\"hidden\" "
 		    "name=\"csrf\" value=\"");
@@ -934,6 +935,49 @@ rota_add_post(
 }
 
 /* ---------------------------------------------------------------- */
+/* Report. */
+
+/*
+ * GET /app/report: the period picker for leaders.  It asks the JSON
+ * API's own report (GET /api/v1/report, which takes the session cookie
+ * and the same leader check) for its HTML.
+ */
+static void
+report_page(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	struct vakt_session s;
+	struct vakt_token who;
+	struct vakt_buf b = {0};
+
+	if (!page_caller_as(app, req, rep, VAKT_AUTH_LEADER, &s, &who))
+		return;
+	page_open(&b, "Rapport", &s);
+	vakt_buf_puts(&b,
+	    "<form method=\"get\" action=\"/api/v1/report\">"
+	    "<input type=\"hidden\" name=\"format\" value=\"html\">"
+	    "<label for=\"period\">Periode</label>"
+	    "<input id=\"period\" name=\"period\" required "
+	    "placeholder=\"2026-11, 2026-W48, 2026-T3 eller 2026\">"
+	    "<label for=\"service\">Tjeneste</label>"
+	    "<select id=\"service\" name=\"service\">");
+	for (size_t i = 0; i < app->cfg->n_services; i++) {
+		const struct vakt_service *svc = &app->cfg->services[i];
+
+		vakt_buf_puts(&b, "<option value=\"");
+		esc(&b, svc->id);
+		vakt_buf_puts(&b, "\">");
+		esc(&b, svc->name != NULL ? svc->name : svc->id);
+		vakt_buf_puts(&b, "</option>");
+	}
+	vakt_buf_puts(&b,
+	    "</select><br><button type=\"submit\">Vis rapport</button>"
+	    "</form>\n<p class=\"note\">Periode: en måned (2026-11), en uke "
+	    "(2026-W48), et tertial (2026-T3) eller et år (2026).</p>\n");
+	page_send(rep, 200, &b);
+}
+
+/* ---------------------------------------------------------------- */
 /* Dispatch. */
 
 static void
@@ -959,6 +1003,8 @@ get_page(
 		absences_page(app, req, rep);
 	else if (strcmp(req->path, "/app/rota") == 0)
 		rota_page(app, req, rep);
+	else if (strcmp(req->path, "/app/report") == 0)
+		report_page(app, req, rep);
 	else {
 		vakt_reply_text(rep, 404, "Fant ikke siden.");
 		error_page(rep, NULL);

@@ -665,3 +665,32 @@ Test(console, a_leader_adds_a_rota_slot_and_a_coordinator_may_not,
 	vt_resp_free(&r);
 	cr_assert_eq(db_int("SELECT count(*) FROM rota"), 1);
 }
+
+Test(console, a_leader_picks_a_period_and_gets_the_html_report,
+    .init = setup, .fini = teardown)
+{
+	struct session lea, kari;
+	struct vt_resp r;
+	char *ct;
+
+	log_in(LEA, &lea);
+	log_in(KARI, &kari);
+	page(&r, "GET", "/app/report", NULL, &lea);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "action=\"/api/v1/report\"") != NULL, "%s",
+	    r.body);
+	cr_assert(strstr(r.body, "<label for=\"period\">") != NULL);
+	vt_resp_free(&r);
+	/* What the form's GET asks, with the session's cookie. */
+	page(&r, "GET", "/api/v1/report?format=html&period=2026-11&service=due",
+	    NULL, &lea);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	ct = header(&r, "Content-Type");
+	cr_assert(strncmp(ct, "text/html", 9) == 0, "%s", ct);
+	free(ct);
+	vt_resp_free(&r);
+	page(&r, "GET", "/app/report", NULL, &kari);
+	cr_assert_eq(r.status, 403, "a coordinator: %s", r.body);
+	assert_secure(&r);
+	vt_resp_free(&r);
+}
