@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,21 @@ page_send(struct vakt_reply *rep, int status, struct vakt_buf *b)
 	vakt_buf_puts(b, "</main>\n</body>\n</html>\n");
 	body = vakt_buf_take(b, &len);
 	vakt_reply_take(rep, status, "text/html; charset=utf-8", body, len);
+}
+
+/* utc_ms as a Norwegian local time "08.12.2026 21:14" into out. */
+static void
+local_time(const struct vakt_app *app, int64_t utc_ms, char out[VAKT_TIME_LEN])
+{
+	char iso[VAKT_TIME_LEN];
+
+	vakt_calendar_format_time(&app->tz, utc_ms, iso);
+	if (strlen(iso) < 16) {
+		(void)vakt_strlcpy(out, iso, VAKT_TIME_LEN);
+		return;
+	}
+	(void)snprintf(out, VAKT_TIME_LEN, "%.2s.%.2s.%.4s %.5s", iso + 8,
+	    iso + 5, iso, iso + 11);
 }
 
 /* A 303 to path (a fixed path of ours), with an empty body. */
@@ -474,7 +490,7 @@ followup_card(struct vakt_buf *b, const struct vakt_app *app,
 	    "called_back", "texted", "no_need"};
 	char at[VAKT_TIME_LEN];
 
-	vakt_calendar_format_time(&app->tz, f->opened_ms, at);
+	local_time(app, f->opened_ms, at);
 	vakt_buf_puts(b, "<div class=\"card\"><p><strong>");
 	vakt_buf_puts(b, f->kind == VAKT_KIND_SMS ? "SMS" : "Tapt anrop");
 	vakt_buf_puts(b, "</strong> fra ");
@@ -823,8 +839,8 @@ slot_card(struct vakt_buf *b, const struct vakt_app *app,
 {
 	char from[VAKT_TIME_LEN], to[VAKT_TIME_LEN];
 
-	vakt_calendar_format_time(&app->tz, r->from_ms, from);
-	vakt_calendar_format_time(&app->tz, r->to_ms, to);
+	local_time(app, r->from_ms, from);
+	local_time(app, r->to_ms, to);
 	vakt_buf_puts(b, "<div class=\"card\"><p><strong>");
 	esc(b, r->name[0] != '\0' ? r->name : r->staff);
 	vakt_buf_puts(b, "</strong> · ");
