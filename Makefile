@@ -16,7 +16,8 @@ DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
 	libcriterion-dev libxml2-dev python3 python3-twilio faketime \
-	cppcheck clang clang-format clang-tidy libclang-rt-14-dev binutils
+	cppcheck clang clang-format clang-tidy libclang-rt-14-dev binutils \
+	chromium chromium-driver python3-selenium
 # Only for `make bench` and the report screenshot.
 DEB_BENCH_PACKAGES = wrk chromium hyperfine
 
@@ -174,6 +175,7 @@ check: deps
 	sh tests/check-run.sh $(BUILD)/unit.log $(BUILD)/tests/unit/run --jobs 2
 	VAKT_BUILD=$(abspath $(BUILD)) sh tests/check-run.sh $(BUILD)/it.log \
 	    $(BUILD)/tests/it/run --jobs 2
+	VAKT_BUILD=$(abspath $(BUILD)) /usr/bin/python3 tests/browser/test_console.py
 	$(MAKE) WERROR=1 SANITIZE=1 BUILD=$(BUILD)/asan tests
 	$(SAN_ENV) sh tests/check-run.sh $(BUILD)/asan/unit.log \
 	    $(BUILD)/asan/tests/unit/run --jobs 2
