@@ -31,6 +31,7 @@
 
 #define FOLLOWUP_PREFIX "/app/followups/"
 #define ABSENCE_PREFIX  "/app/absences/"
+#define ROTA_PREFIX     "/app/rota/"
 
 /* On every /app/ answer. */
 static const char csp[] =
@@ -835,7 +836,7 @@ absence_delete_post(
 
 static void
 slot_card(struct vakt_buf *b, const struct vakt_app *app,
-    const struct vakt_rota_slot *r)
+    const struct vakt_rota_slot *r, const struct vakt_session *s)
 {
 	char from[VAKT_TIME_LEN], to[VAKT_TIME_LEN];
 
@@ -849,7 +850,16 @@ slot_card(struct vakt_buf *b, const struct vakt_app *app,
 	esc(b, from);
 	vakt_buf_puts(b, " – ");
 	esc(b, to);
-	vakt_buf_puts(b, "</p></div>\n");
+	vakt_buf_puts(b, "</p>");
+	if (s != NULL) {
+		vakt_buf_printf(b,
+		    "<form method=\"post\" action=\"/app/rota/%lld/delete\">",
+		    (long long)r->id);
+		csrf_field(b, s);
+		vakt_buf_puts(
+		    b, "<button type=\"submit\">Slett</button></form>");
+	}
+	vakt_buf_puts(b, "</div>\n");
 }
 
 /* The add form (leaders and admins). */
@@ -894,9 +904,11 @@ rota_page(
 	struct vakt_rota_slot *v = NULL;
 	struct vakt_err err;
 	size_t n = 0;
+	bool is_leader;
 
 	if (!page_caller(app, req, rep, &s, &who))
 		return;
+	is_leader = vakt_auth_role_covers(who.role, VAKT_AUTH_LEADER);
 	if (vakt_app_read(app) == -1) {
 		db_down(rep, &s);
 		return;
@@ -912,9 +924,9 @@ rota_page(
 		vakt_buf_puts(
 		    &b, "<p class=\"note\">Ingen kommende vakter.</p>\n");
 	for (size_t i = 0; i < n; i++)
-		slot_card(&b, app, &v[i]);
+		slot_card(&b, app, &v[i], is_leader ? &s : NULL);
 	free(v);
-	if (vakt_auth_role_covers(who.role, VAKT_AUTH_LEADER))
+	if (is_leader)
 		slot_form(&b, app, &s);
 	page_send(rep, 200, &b);
 }
@@ -945,6 +957,31 @@ rota_add_post(
 	else
 		vakt_rota_add(app, rep, &r, who.name);
 	if (rep->status == 201)
+		redirect(rep, "/app/rota");
+	else
+		error_page(rep, &s);
+}
+
+/* POST /app/rota/{id}/delete: as DELETE /api/v1/rota/{id} (a leader's). */
+static void
+rota_delete_post(
+    struct vakt_app *app, const struct vakt_req *req, struct vakt_reply *rep)
+{
+	const char *p = req->path + strlen(ROTA_PREFIX);
+	struct vakt_session s;
+	struct vakt_token who;
+	char *end;
+	long long id;
+
+	if (!page_caller_as(app, req, rep, VAKT_AUTH_LEADER, &s, &who))
+		return;
+	errno = 0;
+	id = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || strcmp(end, "/delete") != 0 || id < 1)
+		vakt_reply_text(rep, 404, "Fant ikke vakten.");
+	else
+		vakt_rota_remove(app, rep, (int64_t)id, who.name);
+	if (rep->status == 204)
 		redirect(rep, "/app/rota");
 	else
 		error_page(rep, &s);
@@ -1039,6 +1076,8 @@ post_form(
 		absence_add_post(app, req, rep);
 	else if (strcmp(req->path, "/app/rota") == 0)
 		rota_add_post(app, req, rep);
+	else if (strncmp(req->path, ROTA_PREFIX, strlen(ROTA_PREFIX)) == 0)
+		rota_delete_post(app, req, rep);
 	else if (strncmp(req->path, ABSENCE_PREFIX, strlen(ABSENCE_PREFIX)) ==
 	    0)
 		absence_delete_post(app, req, rep);

@@ -244,10 +244,8 @@ rota_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_app *app = arg;
 	const char *rest = req->path + strlen(ROTA_PATH);
 	struct vakt_token who;
-	struct vakt_err err;
 	char *end;
 	long long id;
-	int found;
 
 	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, &who))
 		return;
@@ -257,16 +255,26 @@ rota_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_reply_text(rep, 404, "no such rota slot");
 		return;
 	}
+	vakt_rota_remove(app, rep, (int64_t)id, who.name);
+}
+
+void
+vakt_rota_remove(
+    struct vakt_app *app, struct vakt_reply *rep, int64_t id, const char *actor)
+{
+	struct vakt_err err;
+	int found;
+
 	if (vakt_app_write(app) == -1) {
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
 	found = vakt_store_rota_remove(
-	    app->store, id, who.name, vakt_clock_now_ms(), &err);
+	    app->store, id, actor, vakt_clock_now_ms(), &err);
 	if (found == -1)
 		reply_store_err(app, rep, &err);
 	else if (found == 0)
-		vakt_reply_text(rep, 404, "no rota slot %lld", id);
+		vakt_reply_text(rep, 404, "no rota slot %lld", (long long)id);
 	else
 		vakt_reply_take(rep, 204, "text/plain; charset=utf-8", NULL, 0);
 }

@@ -11,7 +11,8 @@
  *   GET  /app/followups                  the same with a "Ferdig" form
  *   POST /app/followups/{id}/done        outcome, csrf; 303 back
  *   GET  /app/absences, POST /app/absences, POST …/absences/{id}/delete
- *   GET  /app/rota, POST /app/rota       (adding: leaders)
+ *   GET  /app/rota, POST /app/rota, POST /app/rota/{id}/delete
+ *                                        (changes: leaders)
  *   GET  /app/report                     leaders: a period picker whose
  *                                        GET form asks /api/v1/report
  *

@@ -629,11 +629,12 @@ Test(console, the_front_page_shows_who_answers_now, .init = setup,
 	vt_resp_free(&r);
 }
 
-Test(console, a_leader_adds_a_rota_slot_and_a_coordinator_may_not,
+Test(console, a_leader_adds_and_deletes_rota_slots_a_coordinator_not,
     .init = setup, .fini = teardown)
 {
 	struct session lea, kari;
 	struct vt_resp r;
+	char path[64];
 
 	log_in(LEA, &lea);
 	log_in(KARI, &kari);
@@ -664,6 +665,15 @@ Test(console, a_leader_adds_a_rota_slot_and_a_coordinator_may_not,
 	assert_secure(&r);
 	vt_resp_free(&r);
 	cr_assert_eq(db_int("SELECT count(*) FROM rota"), 1);
+	snprintf(path, sizeof(path), "/app/rota/%lld/delete",
+	    (long long)db_int("SELECT id FROM rota"));
+	page(&r, "POST", path, (const char *[]){"csrf", kari.csrf, NULL}, &kari);
+	cr_assert_eq(r.status, 403, "a coordinator deletes none: %s", r.body);
+	vt_resp_free(&r);
+	page(&r, "POST", path, (const char *[]){"csrf", lea.csrf, NULL}, &lea);
+	cr_assert_eq(r.status, 303, "%s", r.body);
+	vt_resp_free(&r);
+	cr_assert_eq(db_int("SELECT count(*) FROM rota"), 0);
 }
 
 Test(console, a_leader_picks_a_period_and_gets_the_html_report,
