@@ -199,13 +199,17 @@ fuzz: deps
 
 # The demo: config/vakt.conf as it is, with a database next to it
 # created by vaktctl init (vaktd never creates one) and filled from
-# config/demo.csv the first time.
+# config/demo.csv the first time, with one leader who can log in to
+# the console.
 DEMO_SID = CA00000000000000000000000000000001
 DEMO_FORM = CallSid=$(DEMO_SID) From=+4791000001 To=+4755000000
+DEMO_LEADER = +4793000003
 run: deps all
 	@test -e config/vakt.db || { \
 	    $(BUILD)/vaktctl -c config/vakt.conf init && \
-	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv || \
+	    $(BUILD)/vaktctl -c config/vakt.conf import config/demo.csv && \
+	    $(BUILD)/vaktctl -c config/vakt.conf staff add lise \
+	        --name "Lise Leder" --phone $(DEMO_LEADER) --role leader || \
 	    { rm -f config/vakt.db config/vakt.db-wal config/vakt.db-shm; \
 	    exit 1; }; }
 	@printf '%s\n' \
@@ -215,6 +219,8 @@ run: deps all
 	    '  curl -s http://127.0.0.1:8080/twilio/voice -H "X-Twilio-Signature: $$sig" $(DEMO_FORM:%=--data-urlencode %)' \
 	    'Explain a plan without calling anyone:' \
 	    '  $(BUILD)/vaktctl -c config/vakt.conf route --from 91000001' \
+	    'The staff console: http://127.0.0.1:8080/app/ (the demo leader' \
+	    '  is $(DEMO_LEADER); the login code is printed here).' \
 	    ''
 	exec $(BUILD)/vaktd -c config/vakt.conf
 
