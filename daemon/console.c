@@ -533,6 +533,7 @@ followup_cards(struct vakt_app *app, struct vakt_reply *rep,
 {
 	struct vakt_followup *v;
 	struct vakt_err err;
+	char detail[200];
 	size_t n;
 
 	if (vakt_store_followup_list(app->store, false, NULL,
@@ -542,8 +543,9 @@ followup_cards(struct vakt_app *app, struct vakt_reply *rep,
 		return -1;
 	}
 	n = vakt_followup_keep_visible(who, v, n);
+	vakt_followup_ids_detail(v, n, detail, sizeof(detail));
 	if (vakt_store_audit_add(app->store, who->name, "followup.list",
-	        "state=open console", "", vakt_clock_now_ms(), &err) == -1)
+	        "state=open console", detail, vakt_clock_now_ms(), &err) == -1)
 		vakt_app_fault(app, "audit", &err);
 	if (n == 0)
 		vakt_buf_puts(

@@ -126,8 +126,9 @@ audit(struct vakt_app *app, const char *actor, const char *action,
 }
 
 /* "ids=3,5,8" for the audit row, cut with "..." where it is full. */
-static void
-ids_detail(const struct vakt_followup *v, size_t n, char *out, size_t len)
+void
+vakt_followup_ids_detail(
+    const struct vakt_followup *v, size_t n, char *out, size_t len)
 {
 	size_t used = (size_t)snprintf(out, len, "n=%zu ids=", n);
 
@@ -227,7 +228,7 @@ list_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	(void)snprintf(subject, sizeof(subject), "state=%s%s%s",
 	    is_done ? "done" : "open", service != NULL ? " service=" : "",
 	    service != NULL ? service : "");
-	ids_detail(v, n, detail, sizeof(detail));
+	vakt_followup_ids_detail(v, n, detail, sizeof(detail));
 	audit(app, who.name, "followup.list", subject, detail);
 	vakt_reply_note(rep, "followups=%zu", n);
 	free(v);

@@ -39,6 +39,9 @@ bool vakt_followup_outcome_ok(const char *s);
 /* Keep only the follow-ups of v that who may see; their count. */
 size_t vakt_followup_keep_visible(
     const struct vakt_token *who, struct vakt_followup *v, size_t n);
+/* "n=3 ids=3,5,8" of v for an audit row into out (len), cut with "...". */
+void vakt_followup_ids_detail(
+    const struct vakt_followup *v, size_t n, char *out, size_t len);
 /*
  * Mark follow-up id done with outcome by who, audited: 200 with the
  * follow-up, or 403, 404, 409, 503 into rep.  The console's form takes

@@ -490,7 +490,7 @@ Test(console, a_coordinator_sees_and_closes_only_their_own_followups,
 {
 	struct session kari;
 	struct vt_resp r;
-	char path[64];
+	char path[64], sql[160];
 	int64_t ola_fu, ada_fu;
 
 	sms(OLA);
@@ -505,6 +505,12 @@ Test(console, a_coordinator_sees_and_closes_only_their_own_followups,
 	cr_assert_null(strstr(r.body, "Ada"), "%s", r.body);
 	cr_assert_null(strstr(r.body, "U-0200"), "%s", r.body);
 	vt_resp_free(&r);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM audit WHERE action = 'followup.list' AND "
+	    "actor = 'kari' AND detail = 'n=1 ids=%lld'",
+	    (long long)ola_fu);
+	/* The front page (after login) and this page: each audited. */
+	cr_assert_eq(db_int(sql), 2, "the listing is audited with its ids");
 	snprintf(path, sizeof(path), "/app/followups/%lld/done",
 	    (long long)ada_fu);
 	page(&r, "POST", path,
