@@ -16,7 +16,8 @@ DEB_PACKAGES = build-essential pkg-config ca-certificates tzdata curl \
 	sqlite3 libsqlite3-dev libevent-dev libcurl4-openssl-dev \
 	libconfig-dev libssl-dev libjansson-dev libsystemd-dev \
 	libcriterion-dev libxml2-dev python3 python3-twilio faketime \
-	cppcheck clang clang-format clang-tidy libclang-rt-14-dev binutils
+	cppcheck clang clang-format clang-tidy libclang-rt-14-dev binutils \
+	chromium chromium-driver python3-selenium
 # Only for `make bench` and the report screenshot.
 DEB_BENCH_PACKAGES = wrk chromium hyperfine
 
@@ -94,7 +95,8 @@ SAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: all check tests lint format install uninstall run deps bench-deps \
-	bench clean hdrcheck tidy fuzz fuzz-build fuzz-check hardening FORCE
+	bench clean hdrcheck tidy fuzz fuzz-build fuzz-check hardening \
+	console-screenshot FORCE
 
 all: $(BUILD)/vaktd $(BUILD)/vaktctl
 
@@ -174,6 +176,7 @@ check: deps
 	sh tests/check-run.sh $(BUILD)/unit.log $(BUILD)/tests/unit/run --jobs 2
 	VAKT_BUILD=$(abspath $(BUILD)) sh tests/check-run.sh $(BUILD)/it.log \
 	    $(BUILD)/tests/it/run --jobs 2
+	VAKT_BUILD=$(abspath $(BUILD)) /usr/bin/python3 tests/browser/test_console.py
 	$(MAKE) WERROR=1 SANITIZE=1 BUILD=$(BUILD)/asan tests
 	$(SAN_ENV) sh tests/check-run.sh $(BUILD)/asan/unit.log \
 	    $(BUILD)/asan/tests/unit/run --jobs 2
@@ -183,6 +186,11 @@ check: deps
 	    sh tests/check-run.sh $(BUILD)/asan/it.log \
 	    $(BUILD)/asan/tests/it/run --jobs 2
 	$(MAKE) fuzz-check
+
+# The console as a phone shows it, for the README (docs/console.png).
+console-screenshot: deps all
+	VAKT_BUILD=$(abspath $(BUILD)) VAKT_SCREENSHOT_DOCS=1 \
+	    /usr/bin/python3 tests/browser/test_console.py
 
 # Each fuzz target runs from its seed corpus in tests/fuzz/corpus/NAME;
 # what it finds goes to build/fuzz, never into the tree.
@@ -197,7 +205,8 @@ fuzz: deps
 
 # The demo: config/vakt.conf as it is, with a database next to it
 # created by vaktctl init (vaktd never creates one) and filled from
-# config/demo.csv the first time.
+# config/demo.csv the first time, with one leader who can log in to
+# the console.
 DEMO_SID = CA00000000000000000000000000000001
 DEMO_FORM = CallSid=$(DEMO_SID) From=+4791000001 To=+4755000000
 DEMO_LEADER = +4791000030
@@ -216,6 +225,8 @@ run: deps all
 	    '  curl -s http://127.0.0.1:8080/twilio/voice -H "X-Twilio-Signature: $$sig" $(DEMO_FORM:%=--data-urlencode %)' \
 	    'Explain a plan without calling anyone:' \
 	    '  $(BUILD)/vaktctl -c config/vakt.conf route --from 91000001' \
+	    'The staff console: http://127.0.0.1:8080/app/ (the demo leader' \
+	    '  is $(DEMO_LEADER); the login code is printed here).' \
 	    'Log in as the demo leader (the code is printed below, no SMS is sent):' \
 	    '  curl -s http://127.0.0.1:8080/api/v1/login/code -d '"'"'{"phone": "$(DEMO_LEADER)"}'"'"'' \
 	    ''

@@ -121,11 +121,31 @@ authorized(struct vakt_app *app, const struct vakt_req *req,
 }
 
 /* A coordinator may only touch their own absences. */
-static bool
-is_own(const struct vakt_token *who, const char *coordinator)
+bool
+vakt_absence_is_own(const struct vakt_token *who, const char *coordinator)
 {
 	return who->role != VAKT_AUTH_COORDINATOR ||
 	    strcmp(who->name, coordinator) == 0;
+}
+
+int
+vakt_absence_from_fields(const char *co, const char *from, const char *to,
+    const char *sub, struct vakt_absence *a, struct vakt_err *err)
+{
+	memset(a, 0, sizeof(*a));
+	if (parse_date(from, &a->from) == -1 || parse_date(to, &a->to) == -1) {
+		vakt_err_data(err,
+		    "absence: from and to are dates YYYY-MM-DD "
+		    "(or DD.MM.YYYY)");
+		return -1;
+	}
+	if (copy_id("coordinator", co, a->coordinator, sizeof(a->coordinator),
+	        err) == -1 ||
+	    (sub != NULL && sub[0] != '\0' &&
+	        copy_id("substitute", sub, a->substitute, sizeof(a->substitute),
+	            err) == -1))
+		return -1;
+	return 0;
 }
 
 /*
@@ -148,19 +168,11 @@ absence_from_json(const json_t *o, struct vakt_absence *a, struct vakt_err *err)
 		    "from and to (and perhaps substitute) is required");
 		return -1;
 	}
-	if (parse_date(from, &a->from) == -1 || parse_date(to, &a->to) == -1) {
-		vakt_err_data(err,
-		    "absence: from and to are dates YYYY-MM-DD "
-		    "(or DD.MM.YYYY)");
-		return -1;
-	}
-	if (copy_id("coordinator", co, a->coordinator, sizeof(a->coordinator),
-	        err) == -1 ||
-	    (sub != NULL &&
-	        copy_id("substitute", sub, a->substitute, sizeof(a->substitute),
-	            err) == -1))
-		return -1;
-	return 0;
+	/* In JSON "" is no id (null or no member means none): refused. */
+	if (sub != NULL && sub[0] == '\0')
+		return copy_id("substitute", sub, a->substitute,
+		    sizeof(a->substitute), err);
+	return vakt_absence_from_fields(co, from, to, sub, a, err);
 }
 
 /* POST /api/v1/absences */
@@ -180,7 +192,16 @@ absence_post(struct vakt_app *app, const struct vakt_req *req,
 		vakt_reply_text(rep, 400, "%s", err.msg);
 		return;
 	}
-	if (!is_own(who, a.coordinator)) {
+	vakt_absence_add(app, rep, &a, who);
+}
+
+void
+vakt_absence_add(struct vakt_app *app, struct vakt_reply *rep,
+    struct vakt_absence *a, const struct vakt_token *who)
+{
+	struct vakt_err err;
+
+	if (!vakt_absence_is_own(who, a->coordinator)) {
 		vakt_reply_text(rep, 403,
 		    "absence: a coordinator registers only their own absences");
 		return;
@@ -191,12 +212,12 @@ absence_post(struct vakt_app *app, const struct vakt_req *req,
 	}
 	/* The store writes the audit row (absence.add) with the change. */
 	if (vakt_store_absence_add(
-	        app->store, &a, who->name, vakt_clock_now_ms(), &err) == -1) {
+	        app->store, a, who->name, vakt_clock_now_ms(), &err) == -1) {
 		reply_store_err(app, rep, "absence add", &err);
 		return;
 	}
-	vakt_reply_note(rep, "absence=%lld", (long long)a.id);
-	reply_json(rep, 201, json_pack("{s:I}", "id", (json_int_t)a.id));
+	vakt_reply_note(rep, "absence=%lld", (long long)a->id);
+	reply_json(rep, 201, json_pack("{s:I}", "id", (json_int_t)a->id));
 }
 
 static json_t *
@@ -234,7 +255,7 @@ absence_get(struct vakt_app *app, const struct vakt_req *req,
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n && arr != NULL; i++)
-		if (is_own(who, v[i].coordinator))
+		if (vakt_absence_is_own(who, v[i].coordinator))
 			json_array_append_new(arr, absence_json(&v[i]));
 	free(v);
 	n = arr != NULL ? json_array_size(arr) : 0;
@@ -288,7 +309,6 @@ absence_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_app *app = arg;
 	const char *rest = req->path + strlen(ABSENCE_PATH);
 	struct vakt_token who;
-	struct vakt_err err;
 	char *end;
 	long long id;
 
@@ -300,7 +320,16 @@ absence_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_reply_text(rep, 404, "no such absence");
 		return;
 	}
-	if (who.role == VAKT_AUTH_COORDINATOR && !owns_absence(app, &who, id)) {
+	vakt_absence_remove(app, rep, (int64_t)id, &who);
+}
+
+void
+vakt_absence_remove(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
+    const struct vakt_token *who)
+{
+	struct vakt_err err;
+
+	if (who->role == VAKT_AUTH_COORDINATOR && !owns_absence(app, who, id)) {
 		vakt_reply_text(rep, 403,
 		    "absence: a coordinator removes only their own absences");
 		return;
@@ -311,14 +340,14 @@ absence_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	}
 	/* Refused data here can only mean no such absence. */
 	if (vakt_store_absence_remove(
-	        app->store, id, who.name, vakt_clock_now_ms(), &err) == -1) {
+	        app->store, id, who->name, vakt_clock_now_ms(), &err) == -1) {
 		if (err.kind == VAKT_ERR_DATA)
 			vakt_reply_text(rep, 404, "%s", err.msg);
 		else
 			unavailable(app, rep, "absence remove", &err);
 		return;
 	}
-	vakt_reply_note(rep, "absence=%lld removed", id);
+	vakt_reply_note(rep, "absence=%lld removed", (long long)id);
 	vakt_reply_take(rep, 204, "text/plain; charset=utf-8", NULL, 0);
 }
 

@@ -34,8 +34,8 @@
 static const char *const staff_outcomes[] = {
     "called_back", "texted", "no_need"};
 
-static bool
-is_staff_outcome(const char *s)
+bool
+vakt_followup_outcome_ok(const char *s)
 {
 	for (size_t i = 0; i < sizeof(staff_outcomes) / sizeof(*staff_outcomes);
 	     i++)
@@ -126,8 +126,9 @@ audit(struct vakt_app *app, const char *actor, const char *action,
 }
 
 /* "ids=3,5,8" for the audit row, cut with "..." where it is full. */
-static void
-ids_detail(const struct vakt_followup *v, size_t n, char *out, size_t len)
+void
+vakt_followup_ids_detail(
+    const struct vakt_followup *v, size_t n, char *out, size_t len)
 {
 	size_t used = (size_t)snprintf(out, len, "n=%zu ids=", n);
 
@@ -160,8 +161,9 @@ is_visible(const struct vakt_token *who, const struct vakt_followup *f)
 }
 
 /* Keep only the follow-ups who may see, in order; the new count. */
-static size_t
-keep_visible(const struct vakt_token *who, struct vakt_followup *v, size_t n)
+size_t
+vakt_followup_keep_visible(
+    const struct vakt_token *who, struct vakt_followup *v, size_t n)
 {
 	size_t k = 0;
 
@@ -219,14 +221,14 @@ list_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
-	n = keep_visible(&who, v, n);
+	n = vakt_followup_keep_visible(&who, v, n);
 	arr = json_array();
 	for (size_t i = 0; i < n && arr != NULL; i++)
 		json_array_append_new(arr, followup_json(&v[i]));
 	(void)snprintf(subject, sizeof(subject), "state=%s%s%s",
 	    is_done ? "done" : "open", service != NULL ? " service=" : "",
 	    service != NULL ? service : "");
-	ids_detail(v, n, detail, sizeof(detail));
+	vakt_followup_ids_detail(v, n, detail, sizeof(detail));
 	audit(app, who.name, "followup.list", subject, detail);
 	vakt_reply_note(rep, "followups=%zu", n);
 	free(v);
@@ -260,7 +262,7 @@ done_outcome(const struct vakt_req *req, struct vakt_reply *rep)
 	const char *s = json_string_value(json_object_get(j, "outcome"));
 	char *out = NULL;
 
-	if (s != NULL && is_staff_outcome(s))
+	if (s != NULL && vakt_followup_outcome_ok(s))
 		out = vakt_xstrdup(s);
 	else
 		vakt_reply_text(rep, 400,
@@ -283,9 +285,9 @@ unavailable(struct vakt_app *app, struct vakt_reply *rep, const char *what,
  * Mark follow-up id done with outcome by who, audited: 200 with the
  * follow-up, or 404, 409, 503 into rep.
  */
-static void
-mark_done(struct vakt_app *app, struct vakt_reply *rep, int64_t id,
-    const char *outcome, const struct vakt_token *who)
+void
+vakt_followup_mark_done(struct vakt_app *app, struct vakt_reply *rep,
+    int64_t id, const char *outcome, const struct vakt_token *who)
 {
 	struct vakt_followup f;
 	struct vakt_err err;
@@ -347,7 +349,7 @@ done_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	outcome = done_outcome(req, rep);
 	if (outcome == NULL)
 		return;
-	mark_done(app, rep, id, outcome, &who);
+	vakt_followup_mark_done(app, rep, id, outcome, &who);
 	free(outcome);
 }
 

@@ -348,6 +348,7 @@ vakt_reply_use_failsafe(struct vakt_reply *rep)
 	rep->len = 0;
 	rep->www_authenticate = NULL;
 	rep->set_cookie[0] = '\0'; /* a session not kept is no session */
+	rep->location[0] = '\0';
 	rep->failsafe = NULL;
 	rep->is_batched = false;
 	if (alt != NULL && alt->status != 0) {
@@ -888,6 +889,13 @@ send_one(struct vakt_http *http, struct pending *p)
 			    h, "WWW-Authenticate", p->rep.www_authenticate);
 		if (p->rep.set_cookie[0] != '\0')
 			evhttp_add_header(h, "Set-Cookie", p->rep.set_cookie);
+		if (p->rep.location[0] != '\0')
+			evhttp_add_header(h, "Location", p->rep.location);
+		for (size_t i = 0; p->rep.headers != NULL &&
+		     p->rep.headers[i] != NULL && p->rep.headers[i + 1] != NULL;
+		     i += 2)
+			evhttp_add_header(
+			    h, p->rep.headers[i], p->rep.headers[i + 1]);
 		if (p->rep.status == 503 || http->is_draining || p->must_close)
 			evhttp_add_header(h, "Connection", "close");
 		evhttp_add_header(h, "Cache-Control", "no-store");

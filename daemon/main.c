@@ -19,6 +19,7 @@
 #include "vakt/api.h"
 #include "vakt/app.h"
 #include "vakt/config.h"
+#include "vakt/console.h"
 #include "vakt/followup.h"
 #include "vakt/http.h"
 #include "vakt/log.h"
@@ -428,6 +429,7 @@ start(struct vaktd *d)
 	vakt_rota_routes(d->http, &d->app);
 	vakt_absence_routes(d->http, &d->app);
 	vakt_session_routes(d->http, &d->app);
+	vakt_console_routes(d->http, &d->app);
 	if (vakt_http_listen(d->http, d->cfg->http.listen, d->cfg->http.port,
 	        &port, &err) == -1) {
 		vakt_log_errx("%s", err.msg);

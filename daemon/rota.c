@@ -59,25 +59,12 @@ member(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/*
- * The slot of a POST body.  Returns 0, or -1 with a 400 message in
- * err (the service must be configured, the times local date-times).
- */
-static int
-slot_from_json(const struct vakt_app *app, const json_t *o,
+int
+vakt_rota_slot_from_fields(const struct vakt_app *app, const char *svc,
+    const char *staff, const char *from, const char *to,
     struct vakt_rota_slot *r, struct vakt_err *err)
 {
-	const char *svc = member(o, "service"), *staff = member(o, "staff");
-	const char *from = member(o, "from"), *to = member(o, "to");
-
 	memset(r, 0, sizeof(*r));
-	if (!json_is_object(o) || svc == NULL || staff == NULL ||
-	    from == NULL || to == NULL) {
-		vakt_err_data(err,
-		    "rota: a JSON object with strings service, "
-		    "staff, from and to is required");
-		return -1;
-	}
 	if (vakt_config_service_by_id(app->cfg, svc) == NULL) {
 		vakt_err_data(err, "rota: no service \"%.64s\"", svc);
 		return -1;
@@ -101,6 +88,28 @@ slot_from_json(const struct vakt_app *app, const json_t *o,
 	return 0;
 }
 
+/*
+ * The slot of a POST body.  Returns 0, or -1 with a 400 message in
+ * err (the service must be configured, the times local date-times).
+ */
+static int
+slot_from_json(const struct vakt_app *app, const json_t *o,
+    struct vakt_rota_slot *r, struct vakt_err *err)
+{
+	const char *svc = member(o, "service"), *staff = member(o, "staff");
+	const char *from = member(o, "from"), *to = member(o, "to");
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(o) || svc == NULL || staff == NULL ||
+	    from == NULL || to == NULL) {
+		vakt_err_data(err,
+		    "rota: a JSON object with strings service, "
+		    "staff, from and to is required");
+		return -1;
+	}
+	return vakt_rota_slot_from_fields(app, svc, staff, from, to, r, err);
+}
+
 /* POST /api/v1/rota */
 static void
 rota_post(struct vakt_app *app, const struct vakt_req *req,
@@ -109,7 +118,6 @@ rota_post(struct vakt_app *app, const struct vakt_req *req,
 	struct vakt_rota_slot r;
 	struct vakt_err err;
 	json_error_t jerr;
-	int64_t overlap = 0;
 	json_t *o = json_loadb(req->body != NULL ? req->body : "",
 	    req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	int rc = slot_from_json(app, o, &r, &err);
@@ -119,11 +127,21 @@ rota_post(struct vakt_app *app, const struct vakt_req *req,
 		vakt_reply_text(rep, 400, "%s", err.msg);
 		return;
 	}
+	vakt_rota_add(app, rep, &r, actor);
+}
+
+void
+vakt_rota_add(struct vakt_app *app, struct vakt_reply *rep,
+    struct vakt_rota_slot *r, const char *actor)
+{
+	struct vakt_err err;
+	int64_t overlap = 0;
+
 	if (vakt_app_write(app) == -1) {
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
-	if (vakt_store_rota_add(app->store, &r, actor, vakt_clock_now_ms(),
+	if (vakt_store_rota_add(app->store, r, actor, vakt_clock_now_ms(),
 	        &overlap, &err) == -1) {
 		if (overlap > 0)
 			vakt_reply_text(rep, 409, "%s", err.msg);
@@ -131,8 +149,8 @@ rota_post(struct vakt_app *app, const struct vakt_req *req,
 			reply_store_err(app, rep, &err);
 		return;
 	}
-	vakt_reply_note(rep, "rota=%lld", (long long)r.id);
-	reply_json(rep, 201, json_pack("{s:I}", "id", (json_int_t)r.id));
+	vakt_reply_note(rep, "rota=%lld", (long long)r->id);
+	reply_json(rep, 201, json_pack("{s:I}", "id", (json_int_t)r->id));
 }
 
 /* A GET bound: absent is open-ended, else a local date-time. */
@@ -226,10 +244,8 @@ rota_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 	struct vakt_app *app = arg;
 	const char *rest = req->path + strlen(ROTA_PATH);
 	struct vakt_token who;
-	struct vakt_err err;
 	char *end;
 	long long id;
-	int found;
 
 	if (!vakt_api_authorized(app, req, rep, VAKT_AUTH_LEADER, &who))
 		return;
@@ -239,16 +255,26 @@ rota_delete_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		vakt_reply_text(rep, 404, "no such rota slot");
 		return;
 	}
+	vakt_rota_remove(app, rep, (int64_t)id, who.name);
+}
+
+void
+vakt_rota_remove(
+    struct vakt_app *app, struct vakt_reply *rep, int64_t id, const char *actor)
+{
+	struct vakt_err err;
+	int found;
+
 	if (vakt_app_write(app) == -1) {
 		vakt_reply_text(rep, 503, "database unavailable");
 		return;
 	}
 	found = vakt_store_rota_remove(
-	    app->store, id, who.name, vakt_clock_now_ms(), &err);
+	    app->store, id, actor, vakt_clock_now_ms(), &err);
 	if (found == -1)
 		reply_store_err(app, rep, &err);
 	else if (found == 0)
-		vakt_reply_text(rep, 404, "no rota slot %lld", id);
+		vakt_reply_text(rep, 404, "no rota slot %lld", (long long)id);
 	else
 		vakt_reply_take(rep, 204, "text/plain; charset=utf-8", NULL, 0);
 }

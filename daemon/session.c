@@ -185,8 +185,8 @@ unavailable(struct vakt_app *app, struct vakt_reply *rep, const char *what,
  * VAKT_SESSION_PEER_MAX in its window.  A full table gives the slot
  * of the peer whose window began first.
  */
-static bool
-peer_allowed(struct vakt_app *app, const char *peer)
+bool
+vakt_session_peer_allowed(struct vakt_app *app, const char *peer)
 {
 	struct vakt_app_login_peer *v = app->login_peers, *slot = &v[0];
 	int64_t now = vakt_clock_mono_ms();
@@ -260,8 +260,9 @@ send_code(struct vakt_app *app, const struct vakt_staff *s, int64_t now,
  * The same look-ups for every number; a code only for staff within
  * the per-number limit.  0, or -1 with err when the database failed.
  */
-static int
-code_request(struct vakt_app *app, const char *phone, struct vakt_err *err)
+int
+vakt_session_code_request(
+    struct vakt_app *app, const char *phone, struct vakt_err *err)
 {
 	char masked[VAKT_E164_LEN];
 	struct vakt_staff s;
@@ -305,7 +306,8 @@ code_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		    "is required");
 		return;
 	}
-	if (!peer_allowed(app, req->peer != NULL ? req->peer : "")) {
+	if (!vakt_session_peer_allowed(
+	        app, req->peer != NULL ? req->peer : "")) {
 		vakt_reply_text(
 		    rep, 429, "too many login requests; wait a while");
 		return;
@@ -314,7 +316,7 @@ code_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		unavailable(app, rep, "login code", NULL);
 		return;
 	}
-	if (code_request(app, phone, &err) == -1) {
+	if (vakt_session_code_request(app, phone, &err) == -1) {
 		unavailable(app, rep, "login code", &err);
 		return;
 	}
@@ -392,9 +394,9 @@ wrong_code(struct vakt_app *app, struct vakt_reply *rep,
 }
 
 /* Check code against phone's live code and log in.  0, or -1 with err. */
-static int
-login(struct vakt_app *app, struct vakt_reply *rep, const char *phone,
-    const char *code, struct vakt_err *err)
+int
+vakt_session_login(struct vakt_app *app, struct vakt_reply *rep,
+    const char *phone, const char *code, struct vakt_err *err)
 {
 	char salted[40], hash[VAKT_HASH_LEN];
 	struct vakt_login_code c;
@@ -445,14 +447,14 @@ login_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		unavailable(app, rep, "login", NULL);
 		return;
 	}
-	if (login(app, rep, phone, code, &err) == -1)
+	if (vakt_session_login(app, rep, phone, code, &err) == -1)
 		unavailable(app, rep, "login", &err);
 	explicit_bzero(code, sizeof(code));
 }
 
 /* End the session of req's cookie (s).  0, or -1 with err. */
-static int
-end_session(struct vakt_app *app, const struct vakt_req *req,
+int
+vakt_session_end(struct vakt_app *app, const struct vakt_req *req,
     const struct vakt_session *s, struct vakt_err *err)
 {
 	char value[VAKT_SESSION_VALUE_LEN], hash[VAKT_HASH_LEN];
@@ -490,7 +492,7 @@ logout_cb(void *arg, const struct vakt_req *req, struct vakt_reply *rep)
 		    rep, 403, "the X-CSRF-Token header is required");
 		return;
 	}
-	if (found == 1 && end_session(app, req, &s, &err) == -1) {
+	if (found == 1 && vakt_session_end(app, req, &s, &err) == -1) {
 		unavailable(app, rep, "logout", &err);
 		return;
 	}

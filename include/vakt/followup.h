@@ -28,6 +28,27 @@
 struct vakt_app;
 struct vakt_http;
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+struct vakt_followup;
+struct vakt_reply;
+struct vakt_token;
+/* Is s an outcome staff may give: called_back, texted or no_need? */
+bool vakt_followup_outcome_ok(const char *s);
+/* Keep only the follow-ups of v that who may see; their count. */
+size_t vakt_followup_keep_visible(
+    const struct vakt_token *who, struct vakt_followup *v, size_t n);
+/* "n=3 ids=3,5,8" of v for an audit row into out (len), cut with "...". */
+void vakt_followup_ids_detail(
+    const struct vakt_followup *v, size_t n, char *out, size_t len);
+/*
+ * Mark follow-up id done with outcome by who, audited: 200 with the
+ * follow-up, or 403, 404, 409, 503 into rep.  The console's form takes
+ * the same path as POST …/done.
+ */
+void vakt_followup_mark_done(struct vakt_app *app, struct vakt_reply *rep,
+    int64_t id, const char *outcome, const struct vakt_token *who);
 /* Route the API above on http; app is borrowed for the server's life. */
 void vakt_followup_routes(struct vakt_http *http, struct vakt_app *app);
 

@@ -78,6 +78,13 @@ struct vakt_reply {
 	const char *www_authenticate; /* static string or NULL */
 	/* A Set-Cookie header value, or "" for none (session.c). */
 	char set_cookie[192];
+	/* A Location header value (a redirect), or "" for none. */
+	char location[256];
+	/*
+	 * Extra headers: a NULL-terminated list of static name, value,
+	 * name, value… strings, or NULL for none.
+	 */
+	const char *const *headers;
 	char note[160]; /* " key=value…" appended to the log */
 	/*
 	 * The answer if this turn's commit fails (owned; NULL: a 503), and

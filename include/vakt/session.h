@@ -85,6 +85,28 @@ int vakt_session_check(
  */
 bool vakt_session_csrf_ok(const struct vakt_req *req, const char *csrf);
 
+/*
+ * The steps of the endpoints above, for the console's forms (console.h)
+ * to take the same way.  Each opens nothing: call vakt_app_write()
+ * first.
+ *
+ * vakt_session_peer_allowed: count a code request from peer; false when
+ * it has made VAKT_SESSION_PEER_MAX in its window.
+ * vakt_session_code_request: a code for the staff member with phone (an
+ * E.164 number) within the limits, else nothing.  0, or -1 with err.
+ * vakt_session_login: check code against phone's live code; rep gets a
+ * 401, or a 200 with the session's Set-Cookie.  0, or -1 with err.
+ * vakt_session_end: end the session s of req's cookie, audited.
+ */
+struct vakt_err;
+struct vakt_staff;
+bool vakt_session_peer_allowed(struct vakt_app *app, const char *peer);
+int vakt_session_code_request(
+    struct vakt_app *app, const char *phone, struct vakt_err *err);
+int vakt_session_login(struct vakt_app *app, struct vakt_reply *rep,
+    const char *phone, const char *code, struct vakt_err *err);
+int vakt_session_end(struct vakt_app *app, const struct vakt_req *req,
+    const struct vakt_session *s, struct vakt_err *err);
 /* Route the endpoints above on http; app is borrowed for its life. */
 void vakt_session_routes(struct vakt_http *http, struct vakt_app *app);
 
