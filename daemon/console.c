@@ -33,6 +33,20 @@
 #define ABSENCE_PREFIX  "/app/absences/"
 #define ROTA_PREFIX     "/app/rota/"
 
+/* The role as staff read it, in bokmål. */
+static const char *
+role_nb(enum vakt_auth_role r)
+{
+	switch (r) {
+	case VAKT_AUTH_ADMIN:
+		return "administrator";
+	case VAKT_AUTH_LEADER:
+		return "leder";
+	default:
+		return "koordinator";
+	}
+}
+
 /* On every /app/ answer. */
 static const char csp[] =
     "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -571,7 +585,7 @@ followups_page(struct vakt_app *app, const struct vakt_req *req,
 	page_open(&b, is_home ? "Nå" : "Oppfølging", &s);
 	vakt_buf_puts(&b, "<p class=\"note\">Innlogget som ");
 	esc(&b, who.name);
-	vakt_buf_printf(&b, " (%s).</p>\n", vakt_auth_role_name(who.role));
+	vakt_buf_printf(&b, " (%s).</p>\n", role_nb(who.role));
 	if (is_home && now_cards(app, &b) == -1) {
 		vakt_buf_free(&b);
 		vakt_reply_text(rep, 503, "Databasen er ikke tilgjengelig nå.");
