@@ -4,6 +4,8 @@
  * the check, and the signature twilio.c computes for the same request
  * must verify.
  */
+#include <stdio.h>
+
 #include "vakt/http.h"
 #include "vakt/twilio.h"
 #include "vakt/util.h"
@@ -37,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vakt_kv hdr = {(char *)"X-Twilio-Signature", sig};
 	struct vakt_req req;
 	struct vakt_err err;
+	size_t len;
 
 	memset(&req, 0, sizeof(req));
 	req.method = VAKT_POST;
@@ -52,11 +55,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	(void)vakt_twilio_verify(TOKEN, PUBLIC, &req, &err);
-	url = malloc(strlen(PUBLIC) + strlen(uri) + 1);
-	if (url == NULL)
+	len = strlen(PUBLIC) + strlen(uri) + 1;
+	url = malloc(len);
+	if (url == NULL || snprintf(url, len, "%s%s", PUBLIC, uri) < 0)
 		abort();
-	strcpy(url, PUBLIC);
-	strcat(url, uri);
 	vakt_twilio_sign(TOKEN, url, &req.form, good);
 	hdr.value = good;
 	FZ_CHECK(vakt_twilio_verify(TOKEN, PUBLIC, &req, &err) == 0);

@@ -1,5 +1,5 @@
 /*
- * test_router.c: the escalation plans of vakt/router.h (DESIGN §2) and
+ * test_router.c: the escalation plans of vakt/router.h and
  * the safety invariant, swept over every minute of 2026 in Oslo.
  * Services are built by hand: config.c is not linked in.
  */
