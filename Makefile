@@ -273,7 +273,7 @@ lint: hdrcheck tidy
 	@! grep -l '<curl/curl.h>' daemon/*.c | grep -v outbox.c
 	@! grep -l '<systemd/sd-daemon.h>' daemon/*.c | grep -v main.c
 
-# clang-tidy with .clang-tidy (STYLE §12); warnings are errors.
+# clang-tidy with .clang-tidy; warnings are errors.
 tidy:
 	clang-tidy --quiet daemon/*.c -- $(VAKT_CFLAGS) $(PKG_CFLAGS) \
 	    -DVAKT_VERSION='"tidy"'

@@ -3,7 +3,7 @@
  * validated, immutable struct vakt_config.  Exports vakt_config_load(),
  * vakt_config_free(), the service lookups and the restart check.
  *
- * One pass over the parsed tree does what STYLE §8 calls walk, validate
+ * One pass over the parsed tree does three jobs, walk, validate
  * and normalise: every group is checked against its table of allowed
  * keys (the same tables hold types, ranges and defaults), each value is
  * checked and converted as it is read, and every problem is collected.

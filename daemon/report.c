@@ -157,7 +157,7 @@ struct vals {
 };
 
 /*
- * The measures of DESIGN §4 for one group: plain counters, plus the
+ * The response-time measures (report.h) for one group: plain counters, plus the
  * durations that percentiles need.  Counters are 64-bit: a report may
  * span many years of a regional host.
  */

@@ -1,11 +1,11 @@
 /*
- * router.c: the escalation plan for one contact (DESIGN §2).  Exports
+ * router.c: the escalation plan for one contact.  Exports
  * the vakt_router_* functions of vakt/router.h.
  *
  * Pure: no I/O, no clock reads, no allocation, no mutable globals.  The
  * plan always ends at the service's beredskap or fallback number; when
  * anything but the caller's input goes wrong we fall back to exactly
- * that (STYLE §0.5).
+ * that (the safety invariant of router.h).
  */
 #include "vakt/router.h"
 

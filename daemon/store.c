@@ -586,7 +586,7 @@ static const char sql_token_used[] =
  * contact is UNIQUE).  A youth's SMS opens one unless an SMS follow-up
  * of that youth (or unknown number) is still open: that one stands for
  * the thread, its time running from the first unanswered message, as
- * the SMS response time of DESIGN section 4 is counted per thread.
+ * the SMS response time (report.h) is counted per thread.
  */
 static const char sql_fu_open_call[] =
     "INSERT INTO followups (contact, service, kind, youth, caller,"

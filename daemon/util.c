@@ -292,7 +292,7 @@ vakt_mask_e164(const char *num, char out[VAKT_E164_LEN])
  * safe then.  The old 0 (1 January 1970) silently routed by the wrong
  * office hours, stamped contacts in 1970, made every timeout expire at
  * once and could let the purge reason about a 56-year-old log.  So it is
- * fatal (corrupted state, STYLE §5): vaktd exits, systemd restarts it
+ * fatal (corrupted internal state): vaktd exits, systemd restarts it
  * (Restart=always) and Twilio's fallback URL answers calls meanwhile.
  */
 int64_t

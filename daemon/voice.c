@@ -26,7 +26,7 @@
 #include "vakt/twilio.h"
 #include "vakt/webhook.h"
 
-/* How Twilio passes on a withheld number (providers.md §7.5). */
+/* How Twilio passes on a withheld number: E.164 in form, nobody there. */
 #define WITHHELD "+266696687"
 
 /*

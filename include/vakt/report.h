@@ -6,7 +6,7 @@
  * text, CSV, JSON or a self-contained HTML page.  No I/O, no clock:
  * "now" and local time come in through the params.
  *
- * Measures (DESIGN §4; only confirmed answers count as answered):
+ * Measures (only confirmed answers count as answered):
  *   offered          calls (kind call) received in the period
  *   short_abandons   calls missed because the caller hung up within the
  *                    service's short_abandon_s of the call coming in
